@@ -1,0 +1,18 @@
+# shipshape_options: the settings every shipshape target shares (language level, warnings, sanitizers).
+add_library(shipshape_options INTERFACE)
+target_compile_features(shipshape_options INTERFACE cxx_std_20)
+set(CMAKE_CXX_EXTENSIONS OFF)
+target_compile_options(shipshape_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+  # GCC 12 warns when a designated initializer leaves members to their defaults, which is the point of them.
+  -Wno-missing-field-initializers)
+if(SHIPSHAPE_WERROR)
+  target_compile_options(shipshape_options INTERFACE -Werror)
+endif()
+if(SHIPSHAPE_SANITIZE)
+  target_compile_options(shipshape_options INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(shipshape_options INTERFACE -fsanitize=address,undefined)
+endif()
+target_include_directories(shipshape_options INTERFACE ${PROJECT_SOURCE_DIR}/src)
+target_compile_definitions(shipshape_options INTERFACE
+  SHIPSHAPE_VERSION="${PROJECT_VERSION}")

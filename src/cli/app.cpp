@@ -1,0 +1,66 @@
+// The command line: global flags, subcommands, and the mapping of parse errors to exit codes.
+// CLI11 is included here only, so that its large header is compiled once.
+#include "cli/app.h"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "common/log.h"
+
+namespace shipshape::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"shipshape: a production guardian for Docker hosts", "shipshape"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("shipshape ") + SHIPSHAPE_VERSION);
+
+  GlobalOptions global;
+  app.add_option("-H,--host", global.host, "Engine endpoint (unix:///path or tcp://host:port); default DOCKER_HOST")
+      ->envname("SHIPSHAPE_HOST");
+  app.add_option("--timeout", global.timeout_s, "Seconds to wait for each API request")->capture_default_str();
+  app.add_option("--connect-timeout", global.connect_timeout_s, "Seconds to wait for the connection")
+      ->capture_default_str();
+  app.add_option("--log-level", global.log_level, "trace|debug|info|warn|error|off")->capture_default_str();
+
+  VersionOptions version_options;
+  auto* version = app.add_subcommand("version", "Show client, engine and negotiated API versions");
+  version->add_option("-f,--format", version_options.format, "table|json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+
+  PsOptions ps_options;
+  auto* ps = app.add_subcommand("ps", "List containers with state, health and resource limits");
+  ps->add_option("-f,--format", ps_options.format, "table|json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  bool all_flag = true;
+  ps->add_flag("-a,--all", all_flag, "Show all containers (the default: a stopped container is one start away)");
+  ps->add_flag("--running", ps_options.running_only, "Only running containers");
+  ps->add_flag("-q,--quiet", ps_options.quiet, "Only full container IDs");
+  ps->add_option("--filter", ps_options.filters, "Engine filter key=value (repeatable), as docker ps --filter");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return toInt(ExitCode::kError);
+  }
+
+  log::Level level;
+  if (!log::parseLevel(global.log_level, &level)) {
+    std::fprintf(stderr, "shipshape: --log-level '%s' is not one of trace|debug|info|warn|error|off\n",
+                 global.log_level.c_str());
+    return toInt(ExitCode::kError);
+  }
+  log::setLevel(level);
+
+  if (version->parsed()) return toInt(runVersion(global, version_options));
+  if (ps->parsed()) return toInt(runPs(global, ps_options));
+  return toInt(ExitCode::kError);
+}
+
+}  // namespace shipshape::cli

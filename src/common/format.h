@@ -1,0 +1,19 @@
+// Small, dependency-free formatting helpers shared by every output path (tables, reports, logs).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace shipshape {
+
+// 1536 -> "1.5KiB"; the binary units docker stats uses.
+std::string humanBytes(std::int64_t bytes);
+// Parses "512m", "1g", "1.5GiB", "1024" (bytes) as the docker CLI does; -1 when malformed.
+std::int64_t parseBytes(std::string_view text);
+// 1500000000 nano-CPUs -> "1.5".
+std::string formatCpus(std::int64_t nano_cpus);
+// First 12 characters of a container or image ID, without a "sha256:" prefix.
+std::string shortId(std::string_view id);
+
+}  // namespace shipshape

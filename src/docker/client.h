@@ -1,0 +1,139 @@
+// Client for the Docker Engine API: version negotiation, typed resources and streams.
+// Owns one HttpTransport (one reused connection). Not thread-safe: give each thread its own Client
+// (they are cheap: no I/O until the first call). Every call returns Result<T>; API errors carry the HTTP
+// status and the daemon's own message, transport errors name the endpoint and errno.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "docker/api_version.h"
+#include "docker/container_spec.h"
+#include "docker/endpoint.h"
+#include "docker/http_transport.h"
+#include "docker/stream_decoders.h"
+#include "docker/types.h"
+
+namespace shipshape::docker {
+
+struct ClientOptions {
+  TransportOptions transport;
+  // DOCKER_API_VERSION: use exactly this version and skip negotiation, as the docker CLI does.
+  std::optional<ApiVersion> pinned_version;
+};
+
+struct ContainerListOptions {
+  bool all = true;
+  bool size = false;
+  Filters filters;
+};
+
+struct RemoveOptions {
+  bool force = false;
+  bool volumes = false;  // also remove anonymous volumes
+};
+
+struct EventQuery {
+  std::string since;  // "<seconds>.<nanoseconds>" or RFC 3339; empty = from now
+  std::string until;  // empty = keep streaming
+  Filters filters;
+};
+
+struct LogOptions {
+  bool stdout_stream = true, stderr_stream = true;
+  bool follow = false;
+  bool timestamps = false;
+  std::string since, tail = "all";
+};
+
+using Cancel = const std::atomic<bool>*;
+
+class Client {
+ public:
+  explicit Client(Endpoint endpoint, ClientOptions options = {});
+  // From DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and DOCKER_API_VERSION; `host` overrides DOCKER_HOST.
+  static Result<std::unique_ptr<Client>> fromEnvironment(const std::string& host = "", ClientOptions options = {});
+
+  const Endpoint& endpoint() const { return transport_.endpoint(); }
+
+  // Negotiates once (GET /_ping, falling back to /version) and returns the version every call uses.
+  Result<ApiVersion> apiVersion();
+
+  Result<PingResult> ping();
+  Result<VersionInfo> version();
+  Result<SystemInfo> info();
+  Result<DiskUsage> diskUsage();
+
+  Result<std::vector<ContainerSummary>> listContainers(const ContainerListOptions& options = {});
+  Result<ContainerInspect> inspectContainer(std::string_view id_or_name);
+  // Returns the new container's ID.
+  Result<std::string> createContainer(const ContainerSpec& spec, std::string_view name = "");
+  Result<void> startContainer(std::string_view id);
+  // `timeout_s`: seconds before SIGKILL; unset = the container's own StopTimeout.
+  Result<void> stopContainer(std::string_view id, std::optional<int> timeout_s = std::nullopt);
+  Result<void> restartContainer(std::string_view id, std::optional<int> timeout_s = std::nullopt);
+  Result<void> killContainer(std::string_view id, std::string_view signal = "SIGKILL");
+  Result<void> removeContainer(std::string_view id, const RemoveOptions& options = {});
+  // Returns the daemon's warnings, if any.
+  Result<std::vector<std::string>> updateContainer(std::string_view id, const ResourceUpdate& update);
+  // Blocks until the container reaches `condition` (not-running, next-exit, removed); returns the exit code.
+  Result<int> waitContainer(std::string_view id, std::string_view condition = "not-running",
+                            std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+  Result<std::vector<ImageSummary>> listImages(bool all = false, const Filters& filters = {});
+  Result<ImageInspect> inspectImage(std::string_view reference);
+  Result<void> removeImage(std::string_view reference, bool force = false);
+  Result<void> tagImage(std::string_view source, std::string_view repo, std::string_view tag);
+
+  Result<std::vector<Volume>> listVolumes(const Filters& filters = {});
+  Result<Volume> inspectVolume(std::string_view name);
+  Result<Volume> createVolume(std::string_view name, const Labels& labels = {}, std::string_view driver = "local");
+  Result<void> removeVolume(std::string_view name, bool force = false);
+
+  // Streams events until `on_event` returns false, `cancel` is set, `query.until` passes, or the connection
+  // drops (kUnreachable). `on_connected` runs once the daemon has accepted the subscription.
+  Result<void> events(const EventQuery& query, const std::function<bool(const Event&)>& on_event, Cancel cancel,
+                      const std::function<void()>& on_connected = {});
+
+  // One sample with both current and previous CPU readings filled (the daemon waits about a second).
+  Result<StatsSample> stats(std::string_view id);
+  // A sample per second until `on_sample` returns false, `cancel` is set or the container stops.
+  Result<void> streamStats(std::string_view id, const std::function<bool(const StatsSample&)>& on_sample,
+                           Cancel cancel);
+
+  // Logs, demultiplexed (or raw for TTY containers); `on_frame` returns false to stop.
+  Result<void> logs(std::string_view id, const LogOptions& options,
+                    const std::function<bool(const LogFrame&)>& on_frame, Cancel cancel = nullptr);
+
+  // GET /containers/{id}/archive: a tar of `path`, streamed to `on_tar`; returns the path's stat.
+  Result<PathStat> getArchive(std::string_view id, std::string_view path, const ChunkSink& on_tar,
+                              Cancel cancel = nullptr);
+  // PUT /containers/{id}/archive: extracts the tar `tar` into the existing directory `dir`.
+  Result<void> putArchive(std::string_view id, std::string_view dir, std::string tar);
+  Result<PathStat> statPath(std::string_view id, std::string_view path);
+
+ private:
+  struct Call;
+  Result<HttpResponse> call(const Call& call);
+  Result<HttpResponse> streamCall(const Call& call, const HeadSink& on_head, const ChunkSink& on_chunk,
+                                  Cancel cancel);
+  Result<std::string> versionedTarget(const Call& call);
+
+  HttpTransport transport_;
+  ClientOptions options_;
+  std::optional<ApiVersion> version_;
+};
+
+// Percent-encodes a query value or path segment.
+std::string urlEncode(std::string_view text);
+// {"label":["a=b"]} as the `filters` query value.
+std::string filtersJson(const Filters& filters);
+
+}  // namespace shipshape::docker
