@@ -62,6 +62,7 @@ class Client {
   static Result<std::unique_ptr<Client>> fromEnvironment(const std::string& host = "", ClientOptions options = {});
 
   const Endpoint& endpoint() const { return transport_.endpoint(); }
+  long connectionsOpened() const { return transport_.connectionsOpened(); }
 
   // Negotiates once (GET /_ping, falling back to /version) and returns the version every call uses.
   Result<ApiVersion> apiVersion();

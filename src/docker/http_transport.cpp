@@ -192,6 +192,9 @@ Result<HttpResponse> HttpTransport::perform(const HttpRequest& request, Transfer
 
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  long new_connections = 0;
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &new_connections);
+  connections_opened_ += new_connections;
 
   const std::string where = endpoint_.display();
   const std::string what = request.method + " " + request.target;

@@ -61,6 +61,8 @@ class HttpTransport {
                               const std::atomic<bool>* cancel);
 
   const Endpoint& endpoint() const { return endpoint_; }
+  // New connections opened so far; stays at 1 across requests while the daemon keeps the connection open.
+  long connectionsOpened() const { return connections_opened_; }
 
  public:
   struct Transfer;  // per-request state the curl callbacks write into (defined in the .cpp)
@@ -71,6 +73,7 @@ class HttpTransport {
   Endpoint endpoint_;
   TransportOptions options_;
   void* curl_ = nullptr;  // CURL*, kept across requests so that curl reuses the connection
+  long connections_opened_ = 0;
 };
 
 }  // namespace shipshape::docker

@@ -1,0 +1,47 @@
+// PrivateDaemon: a second, throw-away dockerd for tests that kill, restart or damage a daemon.
+// It gets its own data-root, exec-root, pidfile and socket under a temp directory, and runs in its own
+// network namespace: a second dockerd in the host's namespace deletes the main daemon's docker0 bridge,
+// even with --bridge=none. (`ip netns exec` is not used: it remounts /sys and dockerd then fails with
+// "Devices cgroup isn't mounted"; we setns() into the namespace instead, as nsenter does.) Needs root.
+// Not thread-safe; one object per test.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "common/result.h"
+#include "docker/endpoint.h"
+
+namespace shipshape::testing {
+
+class PrivateDaemon {
+ public:
+  PrivateDaemon();
+  ~PrivateDaemon();  // stops the daemon and its containerd, removes the namespace and the directory
+  PrivateDaemon(const PrivateDaemon&) = delete;
+  PrivateDaemon& operator=(const PrivateDaemon&) = delete;
+
+  // Starts dockerd and waits until /_ping answers.
+  Result<void> start(std::chrono::milliseconds deadline = std::chrono::seconds(60));
+  // SIGKILL, as a crash would (dockerd and the containerd it manages); waits for the process to be gone.
+  void kill9();
+  // SIGTERM and wait.
+  void stop();
+
+  docker::Endpoint endpoint() const;
+  std::string host() const { return "unix://" + socket_; }
+  const std::string& dataRoot() const { return data_root_; }
+  std::string logTail(int lines = 30) const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  void killContainerd();
+
+  std::string dir_, netns_, socket_, data_root_, exec_root_, log_;
+  pid_t pid_ = -1;
+  bool netns_created_ = false;
+};
+
+}  // namespace shipshape::testing

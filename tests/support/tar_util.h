@@ -1,0 +1,16 @@
+// Builds and reads small tar archives in memory (libarchive), for the archive endpoint tests.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/result.h"
+
+namespace shipshape::testing {
+
+// path -> content; regular files, mode 0644, owned by 65534 (testapp's user).
+std::string makeTar(const std::map<std::string, std::string>& files);
+// Regular files in the archive: path -> content.
+Result<std::map<std::string, std::string>> readTar(const std::string& tar);
+
+}  // namespace shipshape::testing

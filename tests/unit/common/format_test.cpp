@@ -1,0 +1,45 @@
+#include "common/format.h"
+
+#include <gtest/gtest.h>
+
+namespace shipshape {
+namespace {
+
+TEST(HumanBytes, UsesBinaryUnits) {
+  EXPECT_EQ(humanBytes(0), "0B");
+  EXPECT_EQ(humanBytes(1023), "1023B");
+  EXPECT_EQ(humanBytes(1536), "1.5KiB");
+  EXPECT_EQ(humanBytes(64LL << 20), "64MiB");
+  EXPECT_EQ(humanBytes(3LL << 30), "3GiB");
+}
+
+TEST(ParseBytes, AcceptsDockerCliUnits) {
+  EXPECT_EQ(parseBytes("1024"), 1024);
+  EXPECT_EQ(parseBytes("512m"), 512LL << 20);
+  EXPECT_EQ(parseBytes("512MiB"), 512LL << 20);
+  EXPECT_EQ(parseBytes("1g"), 1LL << 30);
+  EXPECT_EQ(parseBytes("1.5G"), 3LL << 29);
+  EXPECT_EQ(parseBytes("64k"), 64LL << 10);
+}
+
+TEST(ParseBytes, RejectsGarbage) {
+  EXPECT_EQ(parseBytes(""), -1);
+  EXPECT_EQ(parseBytes("m"), -1);
+  EXPECT_EQ(parseBytes("12 parsecs"), -1);
+  EXPECT_EQ(parseBytes("12x"), -1);
+}
+
+TEST(FormatCpus, ShowsFractionsOfACore) {
+  EXPECT_EQ(formatCpus(500000000), "0.5");
+  EXPECT_EQ(formatCpus(2000000000), "2");
+  EXPECT_EQ(formatCpus(1250000000), "1.25");
+}
+
+TEST(ShortId, DropsDigestPrefixAndTruncates) {
+  EXPECT_EQ(shortId("sha256:8831a9b22900d53a060c325a9b64c52d"), "8831a9b22900");
+  EXPECT_EQ(shortId("7861e81c39d95502f87afd5aee9d3e859b"), "7861e81c39d9");
+  EXPECT_EQ(shortId("abc"), "abc");
+}
+
+}  // namespace
+}  // namespace shipshape
