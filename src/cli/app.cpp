@@ -41,6 +41,18 @@ int run(int argc, char** argv) {
   ps->add_flag("-q,--quiet", ps_options.quiet, "Only full container IDs");
   ps->add_option("--filter", ps_options.filters, "Engine filter key=value (repeatable), as docker ps --filter");
 
+  AuditCommandOptions audit_options;
+  auto* audit = app.add_subcommand("audit", "Find the conditions behind Docker production failures: Dockerfiles, "
+                                            "Compose files and (--live) the engine");
+  audit->add_option("paths", audit_options.paths, "Dockerfiles, Compose files or directories (default: .)");
+  audit->add_flag("--live", audit_options.live, "Also audit the engine: daemon, containers, images, volumes");
+  audit->add_option("-f,--format", audit_options.format, "table|json|sarif")
+      ->check(CLI::IsMember({"table", "json", "sarif"}))
+      ->capture_default_str();
+  audit->add_option("--fail-on", audit_options.fail_on,
+                    "Exit 1 when a finding is at or above: info|low|medium|high|critical|none (default high)");
+  audit->add_option("--config", audit_options.config, "YAML file: rules to disable or re-grade, fail-on");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -60,6 +72,7 @@ int run(int argc, char** argv) {
 
   if (version->parsed()) return toInt(runVersion(global, version_options));
   if (ps->parsed()) return toInt(runPs(global, ps_options));
+  if (audit->parsed()) return toInt(runAudit(global, audit_options));
   return toInt(ExitCode::kError);
 }
 

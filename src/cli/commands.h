@@ -22,4 +22,13 @@ struct PsOptions {
 };
 ExitCode runPs(const GlobalOptions& global, const PsOptions& options);
 
+struct AuditCommandOptions {
+  std::vector<std::string> paths;
+  bool live = false;
+  std::string format = "table";  // table | json | sarif
+  std::string fail_on;           // severity or "none"; empty: the config's, else high
+  std::string config;
+};
+ExitCode runAudit(const GlobalOptions& global, const AuditCommandOptions& options);
+
 }  // namespace shipshape::cli

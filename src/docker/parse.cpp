@@ -1,7 +1,8 @@
 #include "docker/parse.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
+
+#include "common/base64.h"
 
 namespace shipshape::docker {
 namespace {
@@ -219,6 +220,15 @@ Result<SystemInfo> parseInfo(std::string_view text) {
     i.live_restore_enabled = boolean(j, "LiveRestoreEnabled");
     i.security_options = strings(j, "SecurityOptions");
     i.warnings = strings(j, "Warnings");
+    const json& registry = field(j, "RegistryConfig");
+    for (const auto& cidr : strings(registry, "InsecureRegistryCIDRs")) {
+      if (cidr != "127.0.0.0/8" && cidr != "::1/128") i.insecure_registries.push_back(cidr);
+    }
+    if (const json& index = field(registry, "IndexConfigs"); index.is_object()) {
+      for (const auto& [name, cfg] : index.items()) {
+        if (field(cfg, "Secure").is_boolean() && !cfg["Secure"].get<bool>()) i.insecure_registries.push_back(name);
+      }
+    }
     const json& swarm = field(j, "Swarm");
     i.swarm_node_id = str(swarm, "NodeID");
     i.swarm_local_node_state = str(swarm, "LocalNodeState");
@@ -476,16 +486,9 @@ Result<StatsSample> parseStats(std::string_view text) {
 }
 
 Result<PathStat> parsePathStatHeader(std::string_view base64) {
-  std::string decoded((base64.size() / 4 + 1) * 3, '\0');
-  std::string padded(base64);
-  while (padded.size() % 4 != 0) padded.push_back('=');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                          reinterpret_cast<const unsigned char*>(padded.data()), static_cast<int>(padded.size()));
-  if (n < 0) return fail(ErrorCode::kProtocol, "X-Docker-Container-Path-Stat is not base64");
-  decoded.resize(static_cast<std::size_t>(n));
-  // EVP_DecodeBlock keeps the zero bytes that stand for padding; JSON ends at the last '}'.
-  if (auto end = decoded.rfind('}'); end != std::string::npos) decoded.resize(end + 1);
-  return parseAs<PathStat>(decoded, "path stat", [](const json& j) -> Result<PathStat> {
+  auto decoded = base64Decode(base64);
+  if (!decoded) return fail(ErrorCode::kProtocol, "X-Docker-Container-Path-Stat is not base64");
+  return parseAs<PathStat>(*decoded, "path stat", [](const json& j) -> Result<PathStat> {
     PathStat p;
     p.name = str(j, "name");
     p.size = i64(j, "size");

@@ -54,6 +54,8 @@ struct SystemInfo {
   bool live_restore_enabled = false;
   std::vector<std::string> security_options;
   std::vector<std::string> warnings;
+  // Registries the daemon talks to over plain HTTP (RegistryConfig), without the default 127.0.0.0/8.
+  std::vector<std::string> insecure_registries;
   std::string swarm_node_id;
   std::string swarm_local_node_state;  // "inactive", "active", ...
   bool swarm_control_available = false;

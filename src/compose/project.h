@@ -1,0 +1,33 @@
+// A Compose project as `docker compose -f a.yml -f b.yml` sees it: each file read with its .env
+// interpolation, anchors and merge keys resolved, then merged in order per the Compose Specification
+// (mappings recursively; `volumes` by target; `environment`, `labels`, `build.args` by name; `command`,
+// `entrypoint` and `healthcheck.test` replaced; other sequences appended without duplicates).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "compose/interpolation.h"
+#include "compose/tree.h"
+
+namespace shipshape::compose {
+
+struct Project {
+  std::vector<std::string> files;
+  Node root;  // merged; root.get("services") is a map of service name -> service
+  std::map<std::string, std::vector<std::string>> lines;  // file -> physical lines, for inline ignores
+};
+
+// Reads and merges `files` (the first one's directory holds the .env). `env` is the process environment;
+// the .env file fills what it does not set. Errors carry "file:line:column: message".
+Result<Project> loadProject(const std::vector<std::string>& files, const Environment& env);
+
+// Reads one file (used by loadProject and by the audit, which audits each file on its own).
+Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env);
+
+// The process environment as a map.
+Environment processEnvironment();
+
+}  // namespace shipshape::compose

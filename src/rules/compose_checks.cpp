@@ -1,0 +1,367 @@
+#include "rules/compose_checks.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/format.h"
+#include "rules/catalog.h"
+#include "rules/image_ref.h"
+#include "rules/secrets.h"
+
+namespace shipshape::rules {
+namespace {
+
+using compose::Node;
+
+// Known stateful images and where they keep their data.
+struct StatefulImage {
+  const char* name;
+  std::vector<const char*> paths;
+};
+const std::vector<StatefulImage>& statefulImages() {
+  static const std::vector<StatefulImage> kImages = {
+      {"postgres", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
+      {"postgis", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
+      {"timescaledb", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
+      {"mysql", {"/var/lib/mysql"}},
+      {"mariadb", {"/var/lib/mysql"}},
+      {"percona", {"/var/lib/mysql"}},
+      {"mongo", {"/data/db"}},
+      {"mongodb", {"/data/db"}},
+      {"redis", {"/data"}},
+      {"valkey", {"/data"}},
+      {"elasticsearch", {"/usr/share/elasticsearch/data"}},
+      {"opensearch", {"/usr/share/opensearch/data"}},
+      {"rabbitmq", {"/var/lib/rabbitmq"}},
+      {"influxdb", {"/var/lib/influxdb", "/var/lib/influxdb2"}},
+      {"cassandra", {"/var/lib/cassandra"}},
+      {"couchdb", {"/opt/couchdb/data"}},
+      {"neo4j", {"/data"}},
+      {"clickhouse-server", {"/var/lib/clickhouse"}},
+      {"minio", {"/data"}},
+      {"zookeeper", {"/data", "/datalog"}},
+      {"etcd", {"/etcd-data", "/var/lib/etcd"}},
+      {"kafka", {"/var/lib/kafka/data", "/bitnami/kafka"}},
+      {"nats", {"/data"}},
+      {"memcached", {}},  // in-memory by design: nothing to persist
+  };
+  return kImages;
+}
+
+struct Mount {
+  std::string type;  // volume, bind, tmpfs
+  std::string source, target;
+  bool read_only = false;
+  const Node* node = nullptr;
+};
+
+Mount parseMount(const Node& v) {
+  Mount m;
+  m.node = &v;
+  if (v.isMap()) {
+    if (const Node* t = v.get("type")) m.type = t->text();
+    if (const Node* s = v.get("source")) m.source = s->text();
+    if (const Node* t = v.get("target")) m.target = t->text();
+    if (const Node* r = v.get("read_only")) m.read_only = r->truthy();
+    if (m.type.empty()) m.type = "volume";
+    return m;
+  }
+  const std::string& t = v.text();
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    auto colon = t.find(':', start);
+    parts.push_back(t.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() == 1) {
+    m.type = "volume";  // anonymous
+    m.target = parts[0];
+    return m;
+  }
+  m.source = parts[0];
+  m.target = parts[1];
+  if (parts.size() > 2) m.read_only = parts[2].find("ro") != std::string::npos;
+  bool path = !m.source.empty() && (m.source[0] == '/' || m.source[0] == '.' || m.source[0] == '~' || m.source[0] == '$');
+  m.type = path ? "bind" : "volume";
+  return m;
+}
+
+class ComposeChecker {
+ public:
+  explicit ComposeChecker(const compose::Project& p) : p_(p) {}
+
+  std::vector<Finding> run() {
+    const Node* services = p_.root.get("services");
+    if (!services || !services->isMap()) return {};
+    for (const auto& [name, svc] : services->map) {
+      if (!svc.isMap()) continue;
+      has_health_[name] = hasHealthcheck(svc);
+    }
+    for (const auto& [name, svc] : services->map) {
+      if (svc.isMap()) checkService(name, svc);
+    }
+    return std::move(findings_);
+  }
+
+ private:
+  // At a node's value, or (absent=true) at the service's key.
+  void report(const char* rule_id, const Node& at, bool at_key, std::string message, const Node& service) {
+    const RuleInfo* info = findRule(rule_id);
+    Finding f;
+    f.rule_id = rule_id;
+    f.severity = info ? info->severity : Severity::kMedium;
+    f.message = std::move(message);
+    f.location.file = at.file;
+    f.location.line = at_key && at.key_line ? at.key_line : at.line;
+    f.location.column = at_key && at.key_line ? at.key_column : at.column;
+    f.location.anchor_line = service.file == at.file ? service.key_line : 0;
+    findings_.push_back(std::move(f));
+  }
+
+  static const Node* path(const Node& n, std::initializer_list<const char*> keys) {
+    const Node* cur = &n;
+    for (const char* k : keys) {
+      if (!cur->isMap()) return nullptr;
+      cur = cur->get(k);
+      if (!cur) return nullptr;
+    }
+    return cur;
+  }
+
+  static bool hasHealthcheck(const Node& svc) {
+    const Node* h = svc.get("healthcheck");
+    if (!h || !h->isMap()) return false;
+    if (const Node* d = h->get("disable"); d && d->truthy()) return false;
+    if (const Node* t = h->get("test")) {
+      if (t->isSeq() && !t->seq.empty() && t->seq[0].text() == "NONE") return false;
+      if (t->isScalar() && t->text() == "NONE") return false;
+    }
+    return true;
+  }
+
+  void checkService(const std::string& name, const Node& svc) {
+    const std::string who = "service " + name;
+    // Resources.
+    const Node* mem = path(svc, {"deploy", "resources", "limits", "memory"});
+    if (!mem) mem = svc.get("mem_limit");
+    if (!mem) report("SS101", svc, true, who + " has no memory limit", svc);
+    const Node* cpu = path(svc, {"deploy", "resources", "limits", "cpus"});
+    if (!cpu) cpu = svc.get("cpus");
+    if (!cpu) cpu = svc.get("cpu_quota");
+    if (!cpu) cpu = svc.get("cpuset");
+    if (!cpu) report("SS102", svc, true, who + " has no CPU limit", svc);
+    if (!svc.get("pids_limit") && !path(svc, {"deploy", "resources", "limits", "pids"})) {
+      report("SS103", svc, true, who + " has no PIDs limit", svc);
+    }
+    const Node* reservation = path(svc, {"deploy", "resources", "reservations", "memory"});
+    if (!reservation) reservation = svc.get("mem_reservation");
+    if (mem && reservation) {
+      auto limit = parseBytes(mem->text()), reserve = parseBytes(reservation->text());
+      if (limit > 0 && reserve > limit) {
+        report("SS105", *reservation, false,
+               who + " reserves " + reservation->text() + " but is limited to " + mem->text(), svc);
+      }
+    }
+    if (const Node* logging = svc.get("logging"); logging && logging->isMap()) {
+      const Node* driver = logging->get("driver");
+      std::string d = driver ? driver->text() : "json-file";
+      if ((d == "json-file" || d.empty()) && !path(*logging, {"options", "max-size"})) {
+        report("SS104", *logging, true, who + " logs with json-file without options.max-size", svc);
+      }
+    }
+    // Restart.
+    const Node* restart = svc.get("restart");
+    const Node* deploy_restart = path(svc, {"deploy", "restart_policy", "condition"});
+    if (!deploy_restart && (!restart || restart->text() == "no")) {
+      if (restart) {
+        report("SS204", *restart, false, who + " has restart: \"no\": it stays down after a crash or reboot", svc);
+      } else {
+        report("SS204", svc, true, who + " has no restart policy", svc);
+      }
+    }
+    checkVolumes(name, svc);
+    checkSecurity(name, svc);
+    checkDeployment(name, svc);
+    checkSecrets(name, svc);
+  }
+
+  void checkVolumes(const std::string& name, const Node& svc) {
+    const std::string who = "service " + name;
+    std::vector<Mount> mounts;
+    if (const Node* vols = svc.get("volumes"); vols && vols->isSeq()) {
+      for (const auto& v : vols->seq) mounts.push_back(parseMount(v));
+    }
+    for (const auto& m : mounts) {
+      if (m.type == "volume" && m.source.empty()) {
+        report("SS301", *m.node, false,
+               who + " mounts an anonymous volume at " + m.target + ": `down -v` or a recreate loses it", svc);
+      }
+      if (m.type != "bind") continue;
+      std::string src = m.source;
+      while (src.size() > 1 && src.back() == '/') src.pop_back();
+      if (src == "/var/run/docker.sock" || src == "/run/docker.sock") {
+        report("SS407", *m.node, false, who + " mounts the Docker socket", svc);
+        continue;
+      }
+      static const char* const kSensitive[] = {"/", "/etc", "/root", "/var/run", "/run", "/proc", "/sys", "/boot",
+                                               "/dev", "/usr", "/lib", "/var/lib/docker", "/home"};
+      if (std::find(std::begin(kSensitive), std::end(kSensitive), src) != std::end(kSensitive) ||
+          src.rfind("/etc/", 0) == 0 || src.rfind("/root/", 0) == 0 || src.rfind("/proc/", 0) == 0) {
+        report("SS410", *m.node, false,
+               who + " bind-mounts host path " + m.source + (m.read_only ? " read-only" : " read-write"), svc);
+        if (m.read_only) findings_.back().severity = Severity::kMedium;
+      }
+    }
+    // Stateful images need their data path on a named volume or a bind mount.
+    const Node* image = svc.get("image");
+    if (!image) return;
+    ImageRef ref = parseImageRef(image->text());
+    std::string base = ref.name.substr(ref.name.rfind('/') == std::string::npos ? 0 : ref.name.rfind('/') + 1);
+    for (const auto& known : statefulImages()) {
+      if (base != known.name || known.paths.empty()) continue;
+      bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
+        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty())) return false;
+        return std::any_of(known.paths.begin(), known.paths.end(), [&](const char* p) {
+          std::string target = m.target;
+          while (target.size() > 1 && target.back() == '/') target.pop_back();
+          return target == p || std::string(p).rfind(target + "/", 0) == 0;
+        });
+      });
+      if (!covered) {
+        report("SS302", *image, false,
+               who + " runs " + known.name + " without a named volume or bind mount on " + known.paths[0], svc);
+      }
+    }
+  }
+
+  void checkSecurity(const std::string& name, const Node& svc) {
+    const std::string who = "service " + name;
+    const Node* user = svc.get("user");
+    if (!user) {
+      report("SS401", svc, true, who + " sets no user: it runs as root unless its image sets a non-root USER", svc);
+    } else {
+      std::string u = user->text().substr(0, user->text().find(':'));
+      if (u == "root" || u == "0") report("SS401", *user, false, who + " runs as user " + user->text(), svc);
+    }
+    const Node* ro = svc.get("read_only");
+    if (!ro || !ro->truthy()) {
+      if (ro) {
+        report("SS402", *ro, false, who + " has a writable root filesystem", svc);
+      } else {
+        report("SS402", svc, true, who + " has a writable root filesystem (no read_only: true)", svc);
+      }
+    }
+    if (const Node* p = svc.get("privileged"); p && p->truthy()) report("SS403", *p, false, who + " is privileged", svc);
+    bool nnp = false;
+    if (const Node* opts = svc.get("security_opt"); opts && opts->isSeq()) {
+      for (const auto& o : opts->seq) {
+        const std::string& t = o.text();
+        if (t == "seccomp:unconfined" || t == "seccomp=unconfined") report("SS404", o, false, who + " disables seccomp", svc);
+        if (t == "apparmor:unconfined" || t == "apparmor=unconfined") report("SS404", o, false, who + " disables AppArmor", svc);
+        if (t.rfind("no-new-privileges", 0) == 0 && t.find("false") == std::string::npos) nnp = true;
+      }
+    }
+    if (!nnp) report("SS405", svc, true, who + " does not set no-new-privileges", svc);
+    static const char* const kDangerous[] = {"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
+                                             "DAC_READ_SEARCH", "SYS_RAWIO", "SYS_BOOT", "BPF", "PERFMON"};
+    if (const Node* add = svc.get("cap_add"); add && add->isSeq()) {
+      for (const auto& c : add->seq) {
+        std::string cap = c.text();
+        if (cap.rfind("CAP_", 0) == 0) cap = cap.substr(4);
+        if (std::find(std::begin(kDangerous), std::end(kDangerous), cap) != std::end(kDangerous)) {
+          report("SS406", c, false, who + " adds capability " + cap, svc);
+        }
+      }
+    }
+    const Node* drop = svc.get("cap_drop");
+    bool privileged = svc.get("privileged") && svc.get("privileged")->truthy();
+    if ((!drop || !drop->isSeq() || drop->seq.empty()) && !privileged) {
+      report("SS406", svc, true, who + " drops no capabilities (add cap_drop: [ALL])", svc);
+      findings_.back().severity = Severity::kLow;
+    }
+    for (const char* key : {"network_mode", "pid", "ipc"}) {
+      if (const Node* n = svc.get(key); n && n->text() == "host") {
+        report("SS408", *n, false, who + " shares the host " + std::string(key == std::string("network_mode") ? "network" : key) + " namespace", svc);
+      }
+    }
+  }
+
+  void checkDeployment(const std::string& name, const Node& svc) {
+    const std::string who = "service " + name;
+    if (const Node* image = svc.get("image")) {
+      if (hasEmbeddedCredentials(image->text())) {
+        report("SS604", *image, false, who + " image reference carries credentials " + redact(image->text()), svc);
+      } else if (!image->text().empty() && parseImageRef(image->text()).mutableTag()) {
+        ImageRef ref = parseImageRef(image->text());
+        report("SS501", *image, false,
+               who + " uses image " + image->text() + (ref.tag.empty() ? " without a tag" : ""), svc);
+      }
+    }
+    if (!has_health_[name]) {
+      const Node* h = svc.get("healthcheck");
+      if (h) {
+        report("SS502", *h, true, who + " disables its health check", svc);
+      } else {
+        report("SS502", svc, true, who + " has no healthcheck (unless its image defines one)", svc);
+      }
+    }
+    if (const Node* update = path(svc, {"deploy", "update_config"}); update && update->isMap()) {
+      const Node* action = update->get("failure_action");
+      const Node* order = update->get("order");
+      if (!action || action->text() != "rollback") {
+        report("SS504", action ? *action : *update, !action,
+               who + " update_config does not roll back on failure (failure_action: " +
+                   (action ? action->text() : std::string("pause")) + ")", svc);
+      }
+      if (!order || order->text() != "start-first") {
+        report("SS504", order ? *order : *update, !order,
+               who + " update_config stops the old task first (order: " + (order ? order->text() : std::string("stop-first")) + ")",
+               svc);
+      }
+    }
+    if (const Node* deps = svc.get("depends_on")) {
+      auto check = [&](const std::string& dep, const Node& at) {
+        auto it = has_health_.find(dep);
+        if (it != has_health_.end() && !it->second) {
+          report("SS505", at, deps->isMap(), who + " depends on " + dep + ", which has no health check", svc);
+        }
+      };
+      if (deps->isSeq()) {
+        for (const auto& d : deps->seq) check(d.text(), d);
+      } else if (deps->isMap()) {
+        for (const auto& [dep, spec] : deps->map) check(dep, spec);
+      }
+    }
+  }
+
+  void checkKeyValues(const std::string& who, const Node* map, const char* what, const Node& svc, bool build_args) {
+    if (!map || !map->isMap()) return;
+    for (const auto& [key, value] : map->map) {
+      bool literal = value.isScalar() && !value.scalar.empty() && !value.interpolated;
+      if (build_args && isSecretName(key)) {
+        report("SS604", value, true, who + " passes a credential as build argument " + key, svc);
+      } else if (literal && (isSecretName(key) || looksLikeSecretValue(value.scalar))) {
+        report("SS409", value, true, who + " " + what + " " + key + " holds a literal secret " + redact(value.scalar), svc);
+      }
+    }
+  }
+
+  void checkSecrets(const std::string& name, const Node& svc) {
+    const std::string who = "service " + name;
+    checkKeyValues(who, svc.get("environment"), "environment", svc, false);
+    checkKeyValues(who, svc.get("labels"), "label", svc, false);
+    checkKeyValues(who, path(svc, {"build", "args"}), "build arg", svc, true);
+  }
+
+  const compose::Project& p_;
+  std::map<std::string, bool> has_health_;
+  std::vector<Finding> findings_;
+};
+
+}  // namespace
+
+std::vector<Finding> checkCompose(const compose::Project& project) { return ComposeChecker(project).run(); }
+
+}  // namespace shipshape::rules
