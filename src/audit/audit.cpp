@@ -113,28 +113,56 @@ std::vector<std::vector<std::string>> composeProjects(const std::vector<InputFil
 }
 
 void auditComposeProjects(const std::vector<InputFile>& inputs, AuditResult& result) {
-  auto env = compose::processEnvironment();
-  std::set<std::string> audited, failed;
-  std::set<std::tuple<std::string, std::string, int, int, std::string>> seen;
-  for (const auto& files : composeProjects(inputs)) {
-    auto project = compose::loadProject(files, env);
-    if (!project) {
-      // Report each broken file once, however many projects include it.
-      std::string path = project.error().message.substr(0, project.error().message.find(':'));
-      if (failed.insert(path).second) result.errors.push_back(errorFromParser(path, project.error()));
+  // Each file is read and parsed once; a broken file is reported on its own and left out of every project.
+  auto process_env = compose::processEnvironment();
+  std::map<std::string, compose::Environment> env_by_dir;
+  std::map<std::string, compose::Node> parsed;
+  std::map<std::string, std::vector<std::string>> lines;
+  for (const auto& in : inputs) {
+    if (in.kind != FileKind::kCompose) continue;
+    std::string why;
+    auto text = readWhole(in.path, &why);
+    if (!text) {
+      result.errors.push_back({rules::Location::inFile(in.path), why});
       continue;
     }
-    auto findings = rules::checkCompose(*project);
-    for (const auto& [file, lines] : project->lines) result.suppressed += applyInlineIgnores(file, lines, findings);
+    std::string dir = std::filesystem::path(in.path).parent_path().string();
+    auto env_it = env_by_dir.find(dir);
+    if (env_it == env_by_dir.end()) env_it = env_by_dir.emplace(dir, compose::projectEnvironment(dir, process_env)).first;
+    auto node = compose::loadFile(in.path, *text, env_it->second);
+    if (!node) {
+      result.errors.push_back(errorFromParser(in.path, node.error()));
+      continue;
+    }
+    parsed.emplace(in.path, std::move(*node));
+    lines.emplace(in.path, compose::splitLines(*text));
+  }
+  std::vector<InputFile> usable;
+  for (const auto& in : inputs) {
+    if (in.kind == FileKind::kCompose && parsed.count(in.path)) usable.push_back(in);
+  }
+  std::set<std::tuple<std::string, std::string, int, int, std::string>> seen;
+  for (const auto& files : composeProjects(usable)) {
+    compose::Project project;
+    project.files = files;
+    std::vector<const compose::Node*> nodes;
+    for (const auto& f : files) {
+      nodes.push_back(&parsed.at(f));
+      project.lines[f] = lines.at(f);
+    }
+    project.root = compose::mergeFiles(nodes);
+    auto findings = rules::checkCompose(project);
+    for (const auto& [file, file_lines] : project.lines) {
+      result.suppressed += applyInlineIgnores(file, file_lines, findings);
+    }
     for (auto& f : findings) {
       // A base file's findings show up in every project built on it; keep one.
       if (seen.insert({f.rule_id, f.location.file, f.location.line, f.location.column, f.message}).second) {
         result.findings.push_back(std::move(f));
       }
     }
-    audited.insert(files.begin(), files.end());
   }
-  result.files_audited += static_cast<int>(audited.size());
+  result.files_audited += static_cast<int>(parsed.size());
 }
 
 void applyConfig(const AuditConfig& config, std::vector<rules::Finding>& findings) {

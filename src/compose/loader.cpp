@@ -231,41 +231,61 @@ Result<Node> loadFile(const std::string& path, const std::string& text, const En
   return root;
 }
 
+Node mergeFiles(const std::vector<const Node*>& files) {
+  Node root;
+  bool first = true;
+  for (const Node* n : files) {
+    if (first) {
+      root = *n;
+      first = false;
+    } else {
+      mergeInto(root, *n, "");
+    }
+  }
+  return root;
+}
+
+Environment projectEnvironment(const std::string& directory, const Environment& process_env) {
+  Environment env = process_env;
+  std::ifstream in(std::filesystem::path(directory.empty() ? "." : directory) / ".env");
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    for (auto& [k, v] : parseDotEnv(ss.str())) env.emplace(k, v);  // the process environment wins
+  }
+  return env;
+}
+
+std::vector<std::string> splitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream split(text);
+  for (std::string line; std::getline(split, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 Result<Project> loadProject(const std::vector<std::string>& files, const Environment& process_env) {
   Project project;
   project.files = files;
-  Environment env = process_env;
-  if (!files.empty()) {
-    auto dotenv = std::filesystem::path(files.front()).parent_path() / ".env";
-    std::ifstream in(dotenv);
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      for (auto& [k, v] : parseDotEnv(ss.str())) env.emplace(k, v);  // the process environment wins
-    }
-  }
-  bool first = true;
+  if (files.empty()) return project;
+  Environment env = projectEnvironment(std::filesystem::path(files.front()).parent_path().string(), process_env);
+  std::vector<Node> nodes;
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return fail(ErrorCode::kIo, path + ": cannot read: " + std::strerror(errno));
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    auto& lines = project.lines[path];
-    std::istringstream split(text);
-    for (std::string line; std::getline(split, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      lines.push_back(line);
-    }
+    project.lines[path] = splitLines(text);
     auto node = loadFile(path, text, env);
     if (!node) return fail(node.error());
-    if (first) {
-      project.root = std::move(*node);
-      first = false;
-    } else {
-      mergeInto(project.root, *node, "");
-    }
+    nodes.push_back(std::move(*node));
   }
+  std::vector<const Node*> pointers;
+  for (const auto& n : nodes) pointers.push_back(&n);
+  project.root = mergeFiles(pointers);
   return project;
 }
 

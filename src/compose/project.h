@@ -24,8 +24,17 @@ struct Project {
 // the .env file fills what it does not set. Errors carry "file:line:column: message".
 Result<Project> loadProject(const std::vector<std::string>& files, const Environment& env);
 
-// Reads one file (used by loadProject and by the audit, which audits each file on its own).
+// Reads one file (used by loadProject and by the audit, which parses each file once).
 Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env);
+
+// Merges already-read files, in order, as loadProject does.
+Node mergeFiles(const std::vector<const Node*>& files);
+
+// The environment a project in `directory` interpolates with: `process_env`, filled in from directory/.env.
+Environment projectEnvironment(const std::string& directory, const Environment& process_env);
+
+// Physical lines of a file's text, for inline ignores.
+std::vector<std::string> splitLines(const std::string& text);
 
 // The process environment as a map.
 Environment processEnvironment();
