@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "audit/discovery.h"
 #include "audit/ignores.h"
 #include "audit/live_collector.h"
+#include "audit/parallel.h"
 #include "dockerfile/dockerfile.h"
 #include "compose/project.h"
 #include "rules/compose_checks.h"
@@ -49,22 +52,29 @@ rules::InputError errorFromParser(const std::string& path, const Error& error) {
   return e;
 }
 
-void auditDockerfile(const InputFile& input, AuditResult& result) {
+// What auditing one file produced; merged into the AuditResult in input order.
+struct FileOutcome {
+  std::vector<rules::Finding> findings;
+  std::optional<rules::InputError> error;
+  int suppressed = 0;
+};
+
+FileOutcome auditDockerfile(const std::string& path) {
+  FileOutcome out;
   std::string why;
-  auto text = readWhole(input.path, &why);
+  auto text = readWhole(path, &why);
   if (!text) {
-    result.errors.push_back({rules::Location::inFile(input.path), why});
-    return;
+    out.error = rules::InputError{rules::Location::inFile(path), why};
+    return out;
   }
-  auto parsed = dockerfile::parseDockerfile(*text, input.path);
+  auto parsed = dockerfile::parseDockerfile(*text, path);
   if (!parsed) {
-    result.errors.push_back(errorFromParser(input.path, parsed.error()));
-    return;
+    out.error = errorFromParser(path, parsed.error());
+    return out;
   }
-  auto findings = rules::checkDockerfile(*parsed);
-  result.suppressed += applyInlineIgnores(input.path, parsed->lines, findings);
-  result.findings.insert(result.findings.end(), findings.begin(), findings.end());
-  ++result.files_audited;
+  out.findings = rules::checkDockerfile(*parsed);
+  out.suppressed = applyInlineIgnores(path, parsed->lines, out.findings);
+  return out;
 }
 
 bool isBaseComposeName(const std::string& name) {
@@ -113,56 +123,77 @@ std::vector<std::vector<std::string>> composeProjects(const std::vector<InputFil
 }
 
 void auditComposeProjects(const std::vector<InputFile>& inputs, AuditResult& result) {
-  // Each file is read and parsed once; a broken file is reported on its own and left out of every project.
+  std::vector<std::string> paths;
+  for (const auto& in : inputs) {
+    if (in.kind == FileKind::kCompose) paths.push_back(in.path);
+  }
+  // The environment per directory (the process's, filled in from that directory's .env), computed up front.
   auto process_env = compose::processEnvironment();
   std::map<std::string, compose::Environment> env_by_dir;
-  std::map<std::string, compose::Node> parsed;
-  std::map<std::string, std::vector<std::string>> lines;
-  for (const auto& in : inputs) {
-    if (in.kind != FileKind::kCompose) continue;
+  for (const auto& p : paths) {
+    std::string dir = std::filesystem::path(p).parent_path().string();
+    if (!env_by_dir.count(dir)) env_by_dir.emplace(dir, compose::projectEnvironment(dir, process_env));
+  }
+  // Each file is read and parsed once, in parallel; a broken file is reported on its own and left out of
+  // every project.
+  struct Parsed {
+    std::optional<compose::Node> node;
+    std::vector<std::string> lines;
+    std::optional<rules::InputError> error;
+  };
+  std::vector<Parsed> parsed(paths.size());
+  parallelFor(paths.size(), [&](std::size_t i) {
     std::string why;
-    auto text = readWhole(in.path, &why);
+    auto text = readWhole(paths[i], &why);
     if (!text) {
-      result.errors.push_back({rules::Location::inFile(in.path), why});
-      continue;
+      parsed[i].error = rules::InputError{rules::Location::inFile(paths[i]), why};
+      return;
     }
-    std::string dir = std::filesystem::path(in.path).parent_path().string();
-    auto env_it = env_by_dir.find(dir);
-    if (env_it == env_by_dir.end()) env_it = env_by_dir.emplace(dir, compose::projectEnvironment(dir, process_env)).first;
-    auto node = compose::loadFile(in.path, *text, env_it->second);
+    const auto& env = env_by_dir.at(std::filesystem::path(paths[i]).parent_path().string());
+    auto node = compose::loadFile(paths[i], *text, env);
     if (!node) {
-      result.errors.push_back(errorFromParser(in.path, node.error()));
+      parsed[i].error = errorFromParser(paths[i], node.error());
+      return;
+    }
+    parsed[i].node = std::move(*node);
+    parsed[i].lines = compose::splitLines(*text);
+  });
+  std::map<std::string, const Parsed*> by_path;
+  std::vector<InputFile> usable;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (parsed[i].error) {
+      result.errors.push_back(*parsed[i].error);
       continue;
     }
-    parsed.emplace(in.path, std::move(*node));
-    lines.emplace(in.path, compose::splitLines(*text));
+    by_path[paths[i]] = &parsed[i];
+    usable.push_back({paths[i], FileKind::kCompose});
   }
-  std::vector<InputFile> usable;
-  for (const auto& in : inputs) {
-    if (in.kind == FileKind::kCompose && parsed.count(in.path)) usable.push_back(in);
-  }
+  auto projects = composeProjects(usable);
+  std::vector<FileOutcome> outcomes(projects.size());
+  parallelFor(projects.size(), [&](std::size_t i) {
+    const auto& files = projects[i];
+    std::vector<rules::Finding> findings;
+    if (files.size() == 1) {
+      findings = rules::checkCompose(*by_path.at(files[0])->node);  // no merge, no copy
+    } else {
+      std::vector<const compose::Node*> nodes;
+      for (const auto& f : files) nodes.push_back(&*by_path.at(f)->node);
+      findings = rules::checkCompose(compose::mergeFiles(nodes));
+    }
+    for (const auto& f : files) outcomes[i].suppressed += applyInlineIgnores(f, by_path.at(f)->lines, findings);
+    outcomes[i].findings = std::move(findings);
+  });
+  // A base file's findings show up in every project built on it; keep one.
   std::set<std::tuple<std::string, std::string, int, int, std::string>> seen;
-  for (const auto& files : composeProjects(usable)) {
-    compose::Project project;
-    project.files = files;
-    std::vector<const compose::Node*> nodes;
-    for (const auto& f : files) {
-      nodes.push_back(&parsed.at(f));
-      project.lines[f] = lines.at(f);
-    }
-    project.root = compose::mergeFiles(nodes);
-    auto findings = rules::checkCompose(project);
-    for (const auto& [file, file_lines] : project.lines) {
-      result.suppressed += applyInlineIgnores(file, file_lines, findings);
-    }
-    for (auto& f : findings) {
-      // A base file's findings show up in every project built on it; keep one.
-      if (seen.insert({f.rule_id, f.location.file, f.location.line, f.location.column, f.message}).second) {
+  for (auto& outcome : outcomes) {
+    result.suppressed += outcome.suppressed;
+    for (auto& f : outcome.findings) {
+      if (projects.size() == 1 || seen.insert({f.rule_id, f.location.file, f.location.line, f.location.column, f.message}).second) {
         result.findings.push_back(std::move(f));
       }
     }
   }
-  result.files_audited += static_cast<int>(parsed.size());
+  result.files_audited += static_cast<int>(by_path.size());
 }
 
 void applyConfig(const AuditConfig& config, std::vector<rules::Finding>& findings) {
@@ -183,8 +214,20 @@ void applyConfig(const AuditConfig& config, std::vector<rules::Finding>& finding
 AuditResult runAudit(const AuditOptions& options, docker::Client* client) {
   AuditResult result;
   auto inputs = discoverInputs(options.paths, &result.errors);
+  std::vector<std::string> dockerfiles;
   for (const auto& input : inputs) {
-    if (input.kind == FileKind::kDockerfile) auditDockerfile(input, result);
+    if (input.kind == FileKind::kDockerfile) dockerfiles.push_back(input.path);
+  }
+  std::vector<FileOutcome> outcomes(dockerfiles.size());
+  parallelFor(dockerfiles.size(), [&](std::size_t i) { outcomes[i] = auditDockerfile(dockerfiles[i]); });
+  for (auto& outcome : outcomes) {
+    if (outcome.error) {
+      result.errors.push_back(std::move(*outcome.error));
+      continue;
+    }
+    ++result.files_audited;
+    result.suppressed += outcome.suppressed;
+    std::move(outcome.findings.begin(), outcome.findings.end(), std::back_inserter(result.findings));
   }
   auditComposeProjects(inputs, result);
   if (options.live && client != nullptr) {

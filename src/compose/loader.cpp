@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include "compose/project.h"
 
@@ -19,69 +19,88 @@ Error errorAt(const std::string& path, int line, int column, const std::string& 
                path + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message, {}, 0};
 }
 
+// Builds our Node tree from libyaml's document (aliases already point at their anchor's node).
 class Converter {
  public:
-  Converter(const std::string& path, const Environment& env) : path_(path), env_(env) {}
+  Converter(const std::string& path, const Environment* env, yaml_document_t* doc)
+      : path_(path), env_(env), doc_(doc) {}
 
-  Result<Node> convert(const YAML::Node& y) {
+  Result<Node> convert(yaml_node_t* y, int depth = 0) {
+    // Aliases can make a small file expand into a huge tree ("billion laughs"); refuse that.
+    if (depth > 64 || ++nodes_ > 1000000) {
+      return fail(errorAt(path_, static_cast<int>(y->start_mark.line) + 1, static_cast<int>(y->start_mark.column) + 1,
+                          "document nests or expands too much"));
+    }
     Node n;
     n.file = path_;
-    n.line = y.Mark().line + 1;
-    n.column = y.Mark().column + 1;
-    switch (y.Type()) {
-      case YAML::NodeType::Scalar: {
+    n.line = static_cast<int>(y->start_mark.line) + 1;
+    n.column = static_cast<int>(y->start_mark.column) + 1;
+    switch (y->type) {
+      case YAML_SCALAR_NODE: {
+        std::string_view text(reinterpret_cast<const char*>(y->data.scalar.value), y->data.scalar.length);
+        if (y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+            (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")) {
+          n.kind = Node::Kind::kNull;
+          break;
+        }
         n.kind = Node::Kind::kScalar;
-        auto value = interpolate(y.Scalar(), env_);
+        if (env_ == nullptr) {
+          n.scalar = std::string(text);
+          break;
+        }
+        auto value = interpolate(text, *env_);
         if (!value) return fail(errorAt(path_, n.line, n.column, value.error().message));
         n.scalar = std::move(value->text);
         n.interpolated = value->used_variable;
         break;
       }
-      case YAML::NodeType::Sequence:
+      case YAML_SEQUENCE_NODE:
         n.kind = Node::Kind::kSeq;
-        for (const auto& item : y) {
-          auto child = convert(item);
+        for (yaml_node_item_t* item = y->data.sequence.items.start; item < y->data.sequence.items.top; ++item) {
+          auto child = convert(yaml_document_get_node(doc_, *item), depth + 1);
           if (!child) return child;
           n.seq.push_back(std::move(*child));
         }
         break;
-      case YAML::NodeType::Map: {
+      case YAML_MAPPING_NODE: {
         n.kind = Node::Kind::kMap;
-        std::vector<const YAML::Node*> merges;
-        std::vector<YAML::Node> merge_holder;
-        for (auto it = y.begin(); it != y.end(); ++it) {
-          if (!it->first.IsScalar()) {
-            return fail(errorAt(path_, it->first.Mark().line + 1, it->first.Mark().column + 1, "mapping keys must be strings"));
-          }
-          std::string key = it->first.Scalar();
-          if (key == "<<") {  // YAML merge key: yaml-cpp leaves it to us
-            merge_holder.push_back(it->second);
+        std::vector<yaml_node_t*> merges;
+        for (yaml_node_pair_t* pair = y->data.mapping.pairs.start; pair < y->data.mapping.pairs.top; ++pair) {
+          yaml_node_t* key = yaml_document_get_node(doc_, pair->key);
+          yaml_node_t* value = yaml_document_get_node(doc_, pair->value);
+          int key_line = static_cast<int>(key->start_mark.line) + 1;
+          int key_column = static_cast<int>(key->start_mark.column) + 1;
+          if (key->type != YAML_SCALAR_NODE) return fail(errorAt(path_, key_line, key_column, "mapping keys must be strings"));
+          std::string k(reinterpret_cast<const char*>(key->data.scalar.value), key->data.scalar.length);
+          if (k == "<<" && key->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {  // a YAML merge key
+            merges.push_back(value);
             continue;
           }
-          if (n.get(key)) {
-            return fail(errorAt(path_, it->first.Mark().line + 1, it->first.Mark().column + 1, "duplicate key " + key));
-          }
-          auto child = convert(it->second);
+          if (n.get(k)) return fail(errorAt(path_, key_line, key_column, "duplicate key " + k));
+          auto child = convert(value, depth + 1);
           if (!child) return child;
-          child->key_line = it->first.Mark().line + 1;
-          child->key_column = it->first.Mark().column + 1;
-          n.map.emplace_back(key, std::move(*child));
+          child->key_line = key_line;
+          child->key_column = key_column;
+          n.map.emplace_back(std::move(k), std::move(*child));
         }
         // Explicit keys win over merged ones; earlier merge sources win over later ones.
-        for (const auto& source : merge_holder) {
-          std::vector<YAML::Node> maps;
-          if (source.IsMap()) maps.push_back(source);
-          if (source.IsSequence()) {
-            for (const auto& m : source) maps.push_back(m);
-          }
-          for (const auto& m : maps) {
-            if (!m.IsMap()) {
-              return fail(errorAt(path_, m.Mark().line + 1, m.Mark().column + 1, "<< must merge a mapping"));
+        for (yaml_node_t* source : merges) {
+          std::vector<yaml_node_t*> maps;
+          if (source->type == YAML_MAPPING_NODE) maps.push_back(source);
+          if (source->type == YAML_SEQUENCE_NODE) {
+            for (yaml_node_item_t* item = source->data.sequence.items.start; item < source->data.sequence.items.top; ++item) {
+              maps.push_back(yaml_document_get_node(doc_, *item));
             }
-            auto merged = convert(m);
+          }
+          for (yaml_node_t* m : maps) {
+            if (m->type != YAML_MAPPING_NODE) {
+              return fail(errorAt(path_, static_cast<int>(m->start_mark.line) + 1,
+                                  static_cast<int>(m->start_mark.column) + 1, "<< must merge a mapping"));
+            }
+            auto merged = convert(m, depth + 1);
             if (!merged) return merged;
-            for (auto& [k, v] : merged->map) {
-              if (!n.get(k)) n.map.emplace_back(k, std::move(v));
+            for (auto& [mk, mv] : merged->map) {
+              if (!n.get(mk)) n.map.emplace_back(mk, std::move(mv));
             }
           }
         }
@@ -95,7 +114,9 @@ class Converter {
 
  private:
   const std::string& path_;
-  const Environment& env_;
+  const Environment* env_;
+  yaml_document_t* doc_;
+  int nodes_ = 0;
 };
 
 // environment/labels/args as lists ("K=V" or "K") become maps, so that merging and rules see one shape.
@@ -204,18 +225,32 @@ Environment processEnvironment() {
   return env;
 }
 
-Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env) {
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return fail(errorAt(path, e.mark.line + 1, e.mark.column + 1, e.msg));
-  } catch (const YAML::Exception& e) {
-    return fail(errorAt(path, e.mark.line + 1, e.mark.column + 1, e.msg));
+Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env) {
+  yaml_parser_t parser;
+  yaml_document_t doc;
+  if (!yaml_parser_initialize(&parser)) return fail(ErrorCode::kInternal, "libyaml: cannot initialise a parser");
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  if (!yaml_parser_load(&parser, &doc)) {
+    std::string message = parser.problem ? parser.problem : "invalid YAML";
+    if (parser.context) message = std::string(parser.context) + ": " + message;
+    Error e = errorAt(path, static_cast<int>(parser.problem_mark.line) + 1, static_cast<int>(parser.problem_mark.column) + 1,
+                      message);
+    yaml_parser_delete(&parser);
+    return fail(e);
   }
-  if (!doc.IsMap()) return fail(errorAt(path, 1, 1, "a Compose file must be a mapping at the top level"));
-  Result<Node> root = Converter(path, env).convert(doc);
+  Result<Node> out = Node{};
+  out->file = path;
+  out->line = out->column = 1;
+  if (yaml_node_t* root = yaml_document_get_root_node(&doc)) out = Converter(path, env, &doc).convert(root);
+  yaml_document_delete(&doc);
+  yaml_parser_delete(&parser);
+  return out;
+}
+
+Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env) {
+  auto root = parseYaml(path, text, &env);
   if (!root) return root;
+  if (!root->isMap()) return fail(errorAt(path, root->line, root->column, "a Compose file must be a mapping at the top level"));
   const Node* services = root->get("services");
   if (services && !services->isMap() && services->kind != Node::Kind::kNull) {
     return fail(errorAt(path, services->line, services->column, "services must be a mapping"));

@@ -24,6 +24,10 @@ struct Project {
 // the .env file fills what it does not set. Errors carry "file:line:column: message".
 Result<Project> loadProject(const std::vector<std::string>& files, const Environment& env);
 
+// Parses YAML into a Node tree with positions; with `env`, scalars are interpolated. Also used for
+// shipshape's own YAML configuration files (env = nullptr).
+Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env);
+
 // Reads one file (used by loadProject and by the audit, which parses each file once).
 Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env);
 

@@ -71,34 +71,46 @@ json equivalentsJson(const rules::Equivalents& e) {
 }  // namespace
 
 std::string auditJson(const audit::AuditResult& r) {
-  json findings = json::array();
+  // Written as a stream rather than one DOM: a large audit has tens of thousands of findings, and building
+  // them all as nlohmann objects first costs more than the audit itself. nlohmann still does the escaping.
+  auto quote = [](std::string_view s) { return json(s).dump(); };
+  std::string out;
+  out.reserve(256 + r.findings.size() * 400);
   std::map<std::string, int> by_severity;
+  for (const auto& f : r.findings) by_severity[rules::severityName(f.severity)]++;
+  out += "{\n  \"tool\": \"shipshape\",\n  \"version\": \"" SHIPSHAPE_VERSION "\",\n  \"summary\": ";
+  json summary = {{"files_audited", r.files_audited},
+                  {"containers_audited", r.containers_audited},
+                  {"findings", r.findings.size()},
+                  {"suppressed", r.suppressed},
+                  {"errors", r.errors.size()},
+                  {"by_severity", by_severity}};
+  out += summary.dump();
+  out += ",\n  \"findings\": [";
+  bool first = true;
   for (const auto& f : r.findings) {
     const rules::RuleInfo* info = rules::findRule(f.rule_id);
-    by_severity[rules::severityName(f.severity)]++;
-    findings.push_back({{"rule_id", f.rule_id},
-                        {"name", info ? std::string(info->name) : ""},
-                        {"severity", rules::severityName(f.severity)},
-                        {"scenario", info ? info->scenario : 0},
-                        {"scenario_name", info ? std::string(rules::scenarioName(info->scenario)) : ""},
-                        {"message", f.message},
-                        {"location", locationJson(f.location)},
-                        {"fix", info ? std::string(info->fix) : ""}});
+    out += first ? "\n    " : ",\n    ";
+    first = false;
+    out += "{\"rule_id\": " + quote(f.rule_id);
+    out += ", \"name\": " + quote(info ? info->name : "");
+    out += ", \"severity\": \"" + std::string(rules::severityName(f.severity)) + "\"";
+    out += ", \"scenario\": " + std::to_string(info ? info->scenario : 0);
+    out += ", \"scenario_name\": " + quote(info ? rules::scenarioName(info->scenario) : "");
+    out += ", \"message\": " + quote(f.message);
+    out += ", \"location\": " + locationJson(f.location).dump();
+    out += ", \"fix\": " + quote(info ? info->fix : "");
+    out += "}";
   }
-  json errors = json::array();
-  for (const auto& e : r.errors) errors.push_back({{"location", locationJson(e.location)}, {"message", e.message}});
-  json out = {{"tool", "shipshape"},
-              {"version", SHIPSHAPE_VERSION},
-              {"summary",
-               {{"files_audited", r.files_audited},
-                {"containers_audited", r.containers_audited},
-                {"findings", r.findings.size()},
-                {"suppressed", r.suppressed},
-                {"errors", r.errors.size()},
-                {"by_severity", by_severity}}},
-              {"findings", findings},
-              {"errors", errors}};
-  return out.dump(2) + "\n";
+  out += first ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [";
+  first = true;
+  for (const auto& e : r.errors) {
+    out += first ? "\n    " : ",\n    ";
+    first = false;
+    out += json{{"location", locationJson(e.location)}, {"message", e.message}}.dump();
+  }
+  out += first ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
 }
 
 std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir) {
@@ -120,7 +132,9 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
            {"precision", "high"},
            {"equivalents", equivalentsJson(info.equivalents)}}}});
   }
-  json results = json::array();
+  // Results are streamed (see auditJson); everything else is small and built as a document.
+  std::string results = "[";
+  std::map<std::string, std::string> uri_cache;
   for (const auto& f : r.findings) {
     json result = {{"ruleId", f.rule_id},
                    {"level", sarifLevel(f.severity)},
@@ -128,7 +142,9 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
                    {"properties", {{"severity", rules::severityName(f.severity)}}}};
     if (auto it = rule_index.find(f.rule_id); it != rule_index.end()) result["ruleIndex"] = it->second;
     if (!f.location.file.empty()) {
-      json physical = {{"artifactLocation", {{"uri", uriFor(f.location.file, base_dir)}}}};
+      auto [uri, inserted] = uri_cache.try_emplace(f.location.file);
+      if (inserted) uri->second = uriFor(f.location.file, base_dir);
+      json physical = {{"artifactLocation", {{"uri", uri->second}}}};
       if (f.location.line > 0) {
         physical["region"] = {{"startLine", f.location.line}, {"startColumn", std::max(1, f.location.column)}};
       }
@@ -140,8 +156,10 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
                            {"kind", f.location.object_kind == "container" ? "object" : "resource"},
                            {"fullyQualifiedName", f.location.object_kind + "/" + f.location.object_name}}})}}});
     }
-    results.push_back(result);
+    results += results.size() == 1 ? "\n" : ",\n";
+    results += result.dump();
   }
+  results += "]";
   json notifications = json::array();
   for (const auto& e : r.errors) {
     json n = {{"level", "error"}, {"message", {{"text", e.message}}}};
@@ -164,7 +182,7 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
                   {"semanticVersion", SHIPSHAPE_VERSION},
                   {"informationUri", "https://github.com/shipshape/shipshape"},
                   {"rules", rules_json}}}}},
-              {"results", results},
+              {"results", "@RESULTS@"},
               {"invocations",
                json::array({{{"executionSuccessful", r.errors.empty()},
                              {"toolExecutionNotifications", notifications}}})},
@@ -172,7 +190,10 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
   json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
                 {"version", "2.1.0"},
                 {"runs", json::array({run})}};
-  return sarif.dump(2) + "\n";
+  std::string out = sarif.dump(2) + "\n";
+  auto slot = out.find("\"@RESULTS@\"");
+  out.replace(slot, 11, results);
+  return out;
 }
 
 std::string auditTable(const audit::AuditResult& r, bool colour) {

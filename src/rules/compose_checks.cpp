@@ -90,10 +90,10 @@ Mount parseMount(const Node& v) {
 
 class ComposeChecker {
  public:
-  explicit ComposeChecker(const compose::Project& p) : p_(p) {}
+  explicit ComposeChecker(const Node& root) : root_(root) {}
 
   std::vector<Finding> run() {
-    const Node* services = p_.root.get("services");
+    const Node* services = root_.get("services");
     if (!services || !services->isMap()) return {};
     for (const auto& [name, svc] : services->map) {
       if (!svc.isMap()) continue;
@@ -355,13 +355,13 @@ class ComposeChecker {
     checkKeyValues(who, path(svc, {"build", "args"}), "build arg", svc, true);
   }
 
-  const compose::Project& p_;
+  const Node& root_;
   std::map<std::string, bool> has_health_;
   std::vector<Finding> findings_;
 };
 
 }  // namespace
 
-std::vector<Finding> checkCompose(const compose::Project& project) { return ComposeChecker(project).run(); }
+std::vector<Finding> checkCompose(const compose::Node& root) { return ComposeChecker(root).run(); }
 
 }  // namespace shipshape::rules

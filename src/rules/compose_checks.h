@@ -9,6 +9,7 @@
 
 namespace shipshape::rules {
 
-std::vector<Finding> checkCompose(const compose::Project& project);
+std::vector<Finding> checkCompose(const compose::Node& root);
+inline std::vector<Finding> checkCompose(const compose::Project& project) { return checkCompose(project.root); }
 
 }  // namespace shipshape::rules
