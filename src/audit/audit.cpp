@@ -122,7 +122,30 @@ std::vector<std::vector<std::string>> composeProjects(const std::vector<InputFil
   return projects;
 }
 
-void auditComposeProjects(const std::vector<InputFile>& inputs, AuditResult& result) {
+// With an engine at hand (--live), what locally present images declare (VOLUME, USER, HEALTHCHECK).
+rules::ImageFactsByRef localImageFacts(docker::Client& client, const std::map<std::string, const compose::Node*>& roots) {
+  rules::ImageFactsByRef out;
+  std::set<std::string> missing;
+  for (const auto& [path, root] : roots) {
+    const compose::Node* services = root->get("services");
+    if (!services || !services->isMap()) continue;
+    for (const auto& [name, svc] : services->map) {
+      const compose::Node* image = svc.isMap() ? svc.get("image") : nullptr;
+      if (!image || image->text().empty() || out.count(image->text()) || missing.count(image->text())) continue;
+      auto inspected = client.inspectImage(image->text());
+      if (!inspected) {
+        missing.insert(image->text());  // not pulled here: judge from the Compose file alone
+        continue;
+      }
+      const auto& hc = inspected->config.healthcheck;
+      out[image->text()] = {inspected->config.volumes, inspected->config.user,
+                            hc && !hc->test.empty() && hc->test.front() != "NONE"};
+    }
+  }
+  return out;
+}
+
+void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* client, AuditResult& result) {
   std::vector<std::string> paths;
   for (const auto& in : inputs) {
     if (in.kind == FileKind::kCompose) paths.push_back(in.path);
@@ -169,16 +192,23 @@ void auditComposeProjects(const std::vector<InputFile>& inputs, AuditResult& res
     usable.push_back({paths[i], FileKind::kCompose});
   }
   auto projects = composeProjects(usable);
+  std::optional<rules::ImageFactsByRef> image_facts;
+  if (client != nullptr) {
+    std::map<std::string, const compose::Node*> roots;
+    for (const auto& [path, p] : by_path) roots[path] = &*p->node;
+    image_facts = localImageFacts(*client, roots);
+  }
+  const rules::ImageFactsByRef* volumes = image_facts ? &*image_facts : nullptr;
   std::vector<FileOutcome> outcomes(projects.size());
   parallelFor(projects.size(), [&](std::size_t i) {
     const auto& files = projects[i];
     std::vector<rules::Finding> findings;
     if (files.size() == 1) {
-      findings = rules::checkCompose(*by_path.at(files[0])->node);  // no merge, no copy
+      findings = rules::checkCompose(*by_path.at(files[0])->node, volumes);  // no merge, no copy
     } else {
       std::vector<const compose::Node*> nodes;
       for (const auto& f : files) nodes.push_back(&*by_path.at(f)->node);
-      findings = rules::checkCompose(compose::mergeFiles(nodes));
+      findings = rules::checkCompose(compose::mergeFiles(nodes), volumes);
     }
     for (const auto& f : files) outcomes[i].suppressed += applyInlineIgnores(f, by_path.at(f)->lines, findings);
     outcomes[i].findings = std::move(findings);
@@ -229,7 +259,7 @@ AuditResult runAudit(const AuditOptions& options, docker::Client* client) {
     result.suppressed += outcome.suppressed;
     std::move(outcome.findings.begin(), outcome.findings.end(), std::back_inserter(result.findings));
   }
-  auditComposeProjects(inputs, result);
+  auditComposeProjects(inputs, options.live ? client : nullptr, result);
   if (options.live && client != nullptr) {
     auto snapshot = collectLive(*client, &result.errors);
     if (!snapshot) {

@@ -53,6 +53,12 @@ int run(int argc, char** argv) {
                     "Exit 1 when a finding is at or above: info|low|medium|high|critical|none (default high)");
   audit->add_option("--config", audit_options.config, "YAML file: rules to disable or re-grade, fail-on");
 
+  std::string rules_format = "table";
+  auto* rules_cmd = app.add_subcommand("rules", "List the audit's rules (IDs, severities, fixes, equivalents)");
+  rules_cmd->add_option("-f,--format", rules_format, "table|json|md")
+      ->check(CLI::IsMember({"table", "json", "md"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -73,6 +79,7 @@ int run(int argc, char** argv) {
   if (version->parsed()) return toInt(runVersion(global, version_options));
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
+  if (rules_cmd->parsed()) return toInt(runRules(rules_format));
   return toInt(ExitCode::kError);
 }
 

@@ -31,4 +31,6 @@ struct AuditCommandOptions {
 };
 ExitCode runAudit(const GlobalOptions& global, const AuditCommandOptions& options);
 
+ExitCode runRules(const std::string& format);  // table | json | md
+
 }  // namespace shipshape::cli

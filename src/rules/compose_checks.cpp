@@ -90,7 +90,7 @@ Mount parseMount(const Node& v) {
 
 class ComposeChecker {
  public:
-  explicit ComposeChecker(const Node& root) : root_(root) {}
+  ComposeChecker(const Node& root, const ImageFactsByRef* images) : root_(root), images_(images) {}
 
   std::vector<Finding> run() {
     const Node* services = root_.get("services");
@@ -118,6 +118,13 @@ class ComposeChecker {
     f.location.column = at_key && at.key_line ? at.key_column : at.column;
     f.location.anchor_line = service.file == at.file ? service.key_line : 0;
     findings_.push_back(std::move(f));
+  }
+
+  const ImageFacts* factsFor(const Node& svc) const {
+    const Node* image = svc.get("image");
+    if (!images_ || !image) return nullptr;
+    auto it = images_->find(image->text());
+    return it == images_->end() ? nullptr : &it->second;
   }
 
   static const Node* path(const Node& n, std::initializer_list<const char*> keys) {
@@ -219,6 +226,29 @@ class ComposeChecker {
     if (!image) return;
     ImageRef ref = parseImageRef(image->text());
     std::string base = ref.name.substr(ref.name.rfind('/') == std::string::npos ? 0 : ref.name.rfind('/') + 1);
+    auto covered_path = [&](const std::string& path) {
+      return std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
+        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty())) return false;
+        std::string target = m.target;
+        while (target.size() > 1 && target.back() == '/') target.pop_back();
+        return target == path || path.rfind(target + "/", 0) == 0;
+      });
+    };
+    bool known_image = false;
+    for (const auto& known : statefulImages()) known_image |= base == known.name;
+    if (const ImageFacts* facts = factsFor(svc); !known_image && facts) {
+      // Not in our list, but the local image says where its state lives.
+      {
+        for (const auto& path : facts->volumes) {
+          if (!covered_path(path)) {
+            report("SS302", *image, false,
+                   who + " image " + image->text() + " declares VOLUME " + path +
+                       " but the service mounts no named volume or bind mount there",
+                   svc);
+          }
+        }
+      }
+    }
     for (const auto& known : statefulImages()) {
       if (base != known.name || known.paths.empty()) continue;
       bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
@@ -239,8 +269,14 @@ class ComposeChecker {
   void checkSecurity(const std::string& name, const Node& svc) {
     const std::string who = "service " + name;
     const Node* user = svc.get("user");
+    const ImageFacts* facts = factsFor(svc);
     if (!user) {
-      report("SS401", svc, true, who + " sets no user: it runs as root unless its image sets a non-root USER", svc);
+      std::string image_user = facts ? facts->user.substr(0, facts->user.find(':')) : "";
+      if (!facts) {
+        report("SS401", svc, true, who + " sets no user: it runs as root unless its image sets a non-root USER", svc);
+      } else if (image_user.empty() || image_user == "root" || image_user == "0") {
+        report("SS401", svc, true, who + " sets no user and its image runs as root", svc);
+      }
     } else {
       std::string u = user->text().substr(0, user->text().find(':'));
       if (u == "root" || u == "0") report("SS401", *user, false, who + " runs as user " + user->text(), svc);
@@ -299,12 +335,16 @@ class ComposeChecker {
                who + " uses image " + image->text() + (ref.tag.empty() ? " without a tag" : ""), svc);
       }
     }
-    if (!has_health_[name]) {
+    const ImageFacts* facts = factsFor(svc);
+    bool image_health = facts && facts->healthcheck && !svc.get("healthcheck");
+    if (!has_health_[name] && !image_health) {
       const Node* h = svc.get("healthcheck");
       if (h) {
         report("SS502", *h, true, who + " disables its health check", svc);
       } else {
-        report("SS502", svc, true, who + " has no healthcheck (unless its image defines one)", svc);
+        report("SS502", svc, true,
+               who + (facts ? " has no healthcheck, nor does its image" : " has no healthcheck (unless its image defines one)"),
+               svc);
       }
     }
     if (const Node* update = path(svc, {"deploy", "update_config"}); update && update->isMap()) {
@@ -356,12 +396,15 @@ class ComposeChecker {
   }
 
   const Node& root_;
+  const ImageFactsByRef* images_;
   std::map<std::string, bool> has_health_;
   std::vector<Finding> findings_;
 };
 
 }  // namespace
 
-std::vector<Finding> checkCompose(const compose::Node& root) { return ComposeChecker(root).run(); }
+std::vector<Finding> checkCompose(const compose::Node& root, const ImageFactsByRef* images) {
+  return ComposeChecker(root, images).run();
+}
 
 }  // namespace shipshape::rules

@@ -1,5 +1,8 @@
 // `audit --live` against the real engine: containers seeded with defects (created, not started, where the VM
 // cannot run them), a clean one that must stay quiet, and a dangling anonymous volume that still holds data.
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "audit/audit.h"
@@ -83,6 +86,32 @@ TEST_F(LiveAudit, DanglingAnonymousVolumeWithDataIsReported) {
   auto v = rulesFor(result, "volume", volume);
   EXPECT_TRUE(v.count("SS304")) << "dangling anonymous volume " << volume << " holds 4 KiB";
   SS_EXPECT_OK(client().removeVolume(volume));
+}
+
+TEST_F(LiveAudit, ComposeServicesAreJudgedWithTheirLocalImage) {
+  std::string dir = ::testing::TempDir() + "/" + prefix();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/compose.yaml") << "services:\n"
+                                          "  store:\n"
+                                          "    image: " << kTestappImage << "\n"
+                                          "    restart: always\n";
+  auto without = audit::runAudit({.paths = {dir}}, nullptr);
+  auto with = audit::runAudit({.paths = {dir}, .live = true}, &client());
+  auto fileRules = [](const audit::AuditResult& r) {
+    std::multiset<std::string> ids;
+    for (const auto& f : r.findings) {
+      if (!f.location.file.empty()) ids.insert(f.rule_id);
+    }
+    return ids;
+  };
+  auto before = fileRules(without), after = fileRules(with);
+  EXPECT_TRUE(before.count("SS401")) << "without the image, the service's user is unknown";
+  EXPECT_TRUE(before.count("SS502"));
+  EXPECT_FALSE(before.count("SS302")) << "testapp is not a known database image";
+  EXPECT_FALSE(after.count("SS401")) << "the image runs as 65534";
+  EXPECT_FALSE(after.count("SS502")) << "the image has a HEALTHCHECK";
+  EXPECT_TRUE(after.count("SS302")) << "the image declares VOLUME /data and the service mounts nothing there";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "report/audit_report.h"
+#include "report/rules_doc.h"
 #include "rules/catalog.h"
 
 namespace shipshape::report {
@@ -76,6 +80,13 @@ TEST(AuditTable, GroupedByScenarioWithoutColourOffATty) {
   EXPECT_NE(t.find("container web-1"), std::string::npos);
   EXPECT_EQ(t.find("\033["), std::string::npos);
   EXPECT_NE(auditTable(sample(), true).find("\033["), std::string::npos);
+}
+
+TEST(RulesDoc, DocsRulesMdIsGeneratedFromTheCatalog) {
+  std::ifstream in(std::string(SHIPSHAPE_SOURCE_DIR) + "/docs/rules.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), rulesMarkdown()) << "regenerate: build/src/shipshape rules --format md > docs/rules.md";
 }
 
 }  // namespace
