@@ -56,15 +56,7 @@ std::string uriFor(const std::string& file, const std::string& base_dir) {
 
 json equivalentsJson(const rules::Equivalents& e) {
   json j = json::object();
-  auto add = [&](const char* k, std::string_view v) {
-    if (!v.empty()) j[k] = std::string(v);
-  };
-  add("hadolint", e.hadolint);
-  add("trivy", e.trivy);
-  add("checkov", e.checkov);
-  add("dockle", e.dockle);
-  add("kics", e.kics);
-  add("cis_docker_1_2_0", e.cis);
+  for (const auto& [tool, ids] : e.known()) j[std::string(tool)] = std::string(ids);
   return j;
 }
 

@@ -18,15 +18,10 @@ std::string targets(unsigned t) {
 
 std::string equivalents(const rules::Equivalents& e) {
   std::string out;
-  auto add = [&](const char* tool, std::string_view id) {
-    if (!id.empty()) out += (out.empty() ? "" : "; ") + std::string(tool) + " " + std::string(id);
-  };
-  add("hadolint", e.hadolint);
-  add("trivy", e.trivy);
-  add("checkov", e.checkov);
-  add("dockle", e.dockle);
-  add("KICS", e.kics);
-  add("CIS Docker 1.2.0", e.cis);
+  for (const auto& [tool, ids] : e.known()) {
+    std::string name = tool == "kics" ? "KICS" : tool == "cis_docker_1_2_0" ? "CIS Docker 1.2.0" : std::string(tool);
+    out += (out.empty() ? "" : "; ") + name + " " + std::string(ids);
+  }
   return out.empty() ? "none known" : out;
 }
 
@@ -55,13 +50,11 @@ std::string rulesJson() {
                    {"summary", r.summary},
                    {"rationale", r.rationale},
                    {"fix", r.fix},
-                   {"equivalents",
-                    {{"hadolint", r.equivalents.hadolint},
-                     {"trivy", r.equivalents.trivy},
-                     {"checkov", r.equivalents.checkov},
-                     {"dockle", r.equivalents.dockle},
-                     {"kics", r.equivalents.kics},
-                     {"cis_docker_1_2_0", r.equivalents.cis}}}});
+                   {"equivalents", [&] {
+                      nlohmann::json e = nlohmann::json::object();
+                      for (const auto& [tool, ids] : r.equivalents.known()) e[std::string(tool)] = std::string(ids);
+                      return e;
+                    }()}});
   }
   return arr.dump(2) + "\n";
 }

@@ -246,6 +246,15 @@ const std::vector<RuleInfo>& catalog() {
   return kRules;
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> Equivalents::known() const {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  for (const auto& [tool, ids] : {std::pair{"hadolint", hadolint}, {"trivy", trivy}, {"checkov", checkov},
+                                  {"dockle", dockle}, {"kics", kics}, {"cis_docker_1_2_0", cis}}) {
+    if (!ids.empty()) out.emplace_back(tool, ids);
+  }
+  return out;
+}
+
 const RuleInfo* findRule(std::string_view id) {
   for (const auto& r : catalog()) {
     if (r.id == id) return &r;

@@ -15,6 +15,9 @@ enum Target : unsigned { kDockerfile = 1, kCompose = 2, kLive = 4 };
 
 struct Equivalents {
   std::string_view hadolint, trivy, checkov, dockle, kics, cis;  // empty: none we know of
+
+  // The known ones as (tool key, IDs): ("hadolint", "DL3002"), ..., ("cis_docker_1_2_0", "4.1").
+  std::vector<std::pair<std::string_view, std::string_view>> known() const;
 };
 
 struct RuleInfo {

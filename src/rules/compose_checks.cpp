@@ -6,6 +6,7 @@
 #include "common/format.h"
 #include "rules/catalog.h"
 #include "rules/image_ref.h"
+#include "rules/policy.h"
 #include "rules/secrets.h"
 
 namespace shipshape::rules {
@@ -108,16 +109,10 @@ class ComposeChecker {
  private:
   // At a node's value, or (absent=true) at the service's key.
   void report(const char* rule_id, const Node& at, bool at_key, std::string message, const Node& service) {
-    const RuleInfo* info = findRule(rule_id);
-    Finding f;
-    f.rule_id = rule_id;
-    f.severity = info ? info->severity : Severity::kMedium;
-    f.message = std::move(message);
-    f.location.file = at.file;
-    f.location.line = at_key && at.key_line ? at.key_line : at.line;
-    f.location.column = at_key && at.key_line ? at.key_column : at.column;
-    f.location.anchor_line = service.file == at.file ? service.key_line : 0;
-    findings_.push_back(std::move(f));
+    Location where = Location::inFile(at.file, at_key && at.key_line ? at.key_line : at.line,
+                                      at_key && at.key_line ? at.key_column : at.column);
+    where.anchor_line = service.file == at.file ? service.key_line : 0;
+    findings_.push_back(makeFinding(rule_id, std::move(message), std::move(where)));
   }
 
   const ImageFacts* factsFor(const Node& svc) const {
@@ -206,16 +201,11 @@ class ComposeChecker {
                who + " mounts an anonymous volume at " + m.target + ": `down -v` or a recreate loses it", svc);
       }
       if (m.type != "bind") continue;
-      std::string src = m.source;
-      while (src.size() > 1 && src.back() == '/') src.pop_back();
-      if (src == "/var/run/docker.sock" || src == "/run/docker.sock") {
+      if (isDockerSocket(m.source)) {
         report("SS407", *m.node, false, who + " mounts the Docker socket", svc);
         continue;
       }
-      static const char* const kSensitive[] = {"/", "/etc", "/root", "/var/run", "/run", "/proc", "/sys", "/boot",
-                                               "/dev", "/usr", "/lib", "/var/lib/docker", "/home"};
-      if (std::find(std::begin(kSensitive), std::end(kSensitive), src) != std::end(kSensitive) ||
-          src.rfind("/etc/", 0) == 0 || src.rfind("/root/", 0) == 0 || src.rfind("/proc/", 0) == 0) {
+      if (isSensitiveHostPath(m.source)) {
         report("SS410", *m.node, false,
                who + " bind-mounts host path " + m.source + (m.read_only ? " read-only" : " read-write"), svc);
         if (m.read_only) findings_.back().severity = Severity::kMedium;
@@ -271,15 +261,13 @@ class ComposeChecker {
     const Node* user = svc.get("user");
     const ImageFacts* facts = factsFor(svc);
     if (!user) {
-      std::string image_user = facts ? facts->user.substr(0, facts->user.find(':')) : "";
       if (!facts) {
         report("SS401", svc, true, who + " sets no user: it runs as root unless its image sets a non-root USER", svc);
-      } else if (image_user.empty() || image_user == "root" || image_user == "0") {
+      } else if (facts->user.empty() || isRootUser(facts->user)) {
         report("SS401", svc, true, who + " sets no user and its image runs as root", svc);
       }
     } else {
-      std::string u = user->text().substr(0, user->text().find(':'));
-      if (u == "root" || u == "0") report("SS401", *user, false, who + " runs as user " + user->text(), svc);
+      if (isRootUser(user->text())) report("SS401", *user, false, who + " runs as user " + user->text(), svc);
     }
     const Node* ro = svc.get("read_only");
     if (!ro || !ro->truthy()) {
@@ -300,15 +288,9 @@ class ComposeChecker {
       }
     }
     if (!nnp) report("SS405", svc, true, who + " does not set no-new-privileges", svc);
-    static const char* const kDangerous[] = {"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
-                                             "DAC_READ_SEARCH", "SYS_RAWIO", "SYS_BOOT", "BPF", "PERFMON"};
     if (const Node* add = svc.get("cap_add"); add && add->isSeq()) {
       for (const auto& c : add->seq) {
-        std::string cap = c.text();
-        if (cap.rfind("CAP_", 0) == 0) cap = cap.substr(4);
-        if (std::find(std::begin(kDangerous), std::end(kDangerous), cap) != std::end(kDangerous)) {
-          report("SS406", c, false, who + " adds capability " + cap, svc);
-        }
+        if (isDangerousCapability(c.text())) report("SS406", c, false, who + " adds capability " + c.text(), svc);
       }
     }
     const Node* drop = svc.get("cap_drop");

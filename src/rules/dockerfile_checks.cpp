@@ -4,6 +4,7 @@
 
 #include "rules/catalog.h"
 #include "rules/image_ref.h"
+#include "rules/policy.h"
 #include "rules/secrets.h"
 
 namespace shipshape::rules {
@@ -33,14 +34,7 @@ class Checker {
 
  private:
   void report(const char* rule_id, std::string message, const Instruction& ins, std::string_view needle = {}) {
-    const RuleInfo* info = findRule(rule_id);
-    Finding f;
-    f.rule_id = rule_id;
-    f.severity = info ? info->severity : Severity::kMedium;
-    f.message = std::move(message);
-    f.location.file = file_.path;
-    f.location.line = ins.line;
-    f.location.column = ins.column;
+    Finding f = makeFinding(rule_id, std::move(message), Location::inFile(file_.path, ins.line, ins.column));
     f.location.anchor_line = ins.line;
     // Point at the exact physical line and column of `needle` when it is in the instruction.
     if (!needle.empty()) {
@@ -75,11 +69,6 @@ class Checker {
     }
   }
 
-  static bool isRoot(const std::string& user) {
-    std::string u = user.substr(0, user.find(':'));
-    return u == "root" || u == "0";
-  }
-
   void checkFinalUser(const Stage& stage) {
     std::string where = stage.name.empty() ? "the final stage" : "the final stage '" + stage.name + "'";
     if (!stage.user) {
@@ -89,7 +78,7 @@ class Checker {
       report("SS401", where + " has no USER instruction: " + why, *stage.from);
       return;
     }
-    if (isRoot(*stage.user)) {
+    if (isRootUser(*stage.user)) {
       report("SS401", where + " switches to USER " + *stage.user + " (root)", *stage.user_instruction);
     }
   }

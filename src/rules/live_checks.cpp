@@ -9,6 +9,7 @@
 #include "common/format.h"
 #include "rules/catalog.h"
 #include "rules/image_ref.h"
+#include "rules/policy.h"
 #include "rules/secrets.h"
 
 namespace shipshape::rules {
@@ -46,14 +47,7 @@ class LiveChecker {
 
  private:
   void report(const char* rule_id, const std::string& kind, const std::string& name, std::string message) {
-    const RuleInfo* info = findRule(rule_id);
-    Finding f;
-    f.rule_id = rule_id;
-    f.severity = info ? info->severity : Severity::kMedium;
-    f.message = std::move(message);
-    f.location.object_kind = kind;
-    f.location.object_name = name;
-    findings_.push_back(std::move(f));
+    findings_.push_back(makeFinding(rule_id, std::move(message), Location::object(kind, name)));
   }
 
   void checkDaemon() {
@@ -134,9 +128,8 @@ class LiveChecker {
       }
     }
 
-    std::string user = c.config.user.substr(0, c.config.user.find(':'));
-    if (user.empty() || user == "root" || user == "0") {
-      report("SS401", "container", name, user.empty() ? "runs as root (no user set)" : "runs as " + c.config.user);
+    if (c.config.user.empty() || isRootUser(c.config.user)) {
+      report("SS401", "container", name, c.config.user.empty() ? "runs as root (no user set)" : "runs as " + c.config.user);
     }
     if (!h.readonly_rootfs) report("SS402", "container", name, "root filesystem is writable");
     if (h.privileged) report("SS403", "container", name, "runs privileged");
@@ -152,13 +145,8 @@ class LiveChecker {
     if (!hasOpt(h.security_opt, "no-new-privileges") && !daemonDefaultsNoNewPrivileges()) {
       report("SS405", "container", name, "no-new-privileges is not set");
     }
-    static const char* const kDangerous[] = {"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
-                                             "DAC_READ_SEARCH", "SYS_RAWIO", "SYS_BOOT", "BPF", "PERFMON"};
-    for (std::string cap : h.cap_add) {
-      if (cap.rfind("CAP_", 0) == 0) cap = cap.substr(4);
-      if (std::find(std::begin(kDangerous), std::end(kDangerous), cap) != std::end(kDangerous)) {
-        report("SS406", "container", name, "adds capability " + cap);
-      }
+    for (const auto& cap : h.cap_add) {
+      if (isDangerousCapability(cap)) report("SS406", "container", name, "adds capability " + cap);
     }
     if (h.cap_drop.empty() && !h.privileged) {
       report("SS406", "container", name, "drops no capabilities (keeps the whole default set)");
@@ -166,16 +154,11 @@ class LiveChecker {
     }
     for (const auto& m : c.mounts) {
       if (m.type != "bind") continue;
-      if (m.source == "/var/run/docker.sock" || m.source == "/run/docker.sock") {
+      if (isDockerSocket(m.source)) {
         report("SS407", "container", name, "mounts the Docker socket " + m.source + " at " + m.destination);
         continue;
       }
-      static const char* const kSensitive[] = {"/", "/etc", "/root", "/var/run", "/run", "/proc", "/sys", "/boot",
-                                               "/dev", "/usr", "/lib", "/var/lib/docker", "/home"};
-      std::string src = m.source;
-      while (src.size() > 1 && src.back() == '/') src.pop_back();
-      if (std::find(std::begin(kSensitive), std::end(kSensitive), src) != std::end(kSensitive) ||
-          src.rfind("/etc/", 0) == 0 || src.rfind("/root/", 0) == 0 || src.rfind("/proc/", 0) == 0) {
+      if (isSensitiveHostPath(m.source)) {
         report("SS410", "container", name,
                "bind-mounts host path " + m.source + (m.rw ? " read-write" : " read-only") + " at " + m.destination);
         if (!m.rw) findings_.back().severity = Severity::kMedium;
@@ -220,8 +203,18 @@ class LiveChecker {
     if (!v.looksAnonymous()) return;
     if (v.usage && v.usage->size == 0) return;  // empty: nothing to lose
     std::string size = v.usage && v.usage->size > 0 ? humanBytes(v.usage->size) : "unknown size";
+    // The engine does not remember which container used a volume; Compose's labels do, when present.
+    std::string owner;
+    auto label = [&](const char* key) {
+      auto it = v.labels.find(key);
+      return it == v.labels.end() ? std::string() : it->second;
+    };
+    if (!label("com.docker.compose.project").empty()) {
+      owner = ", last used by Compose project " + label("com.docker.compose.project");
+      if (!label("com.docker.compose.service").empty()) owner += " service " + label("com.docker.compose.service");
+    }
     report("SS304", "volume", v.name,
-           "dangling anonymous volume holds " + size + (v.created_at.empty() ? "" : ", created " + v.created_at));
+           "dangling anonymous volume holds " + size + (v.created_at.empty() ? "" : ", created " + v.created_at) + owner);
   }
 
   void checkClientConfig() {

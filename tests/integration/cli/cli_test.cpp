@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "support/docker_test_env.h"
+#include "support/fixtures.h"
 #include "support/process.h"
 
 namespace shipshape::testing {
@@ -93,13 +94,7 @@ TEST(CliWithoutEngine, MissingSocketIsOneClearLine) {
 
 TEST(CliWithoutEngine, SilentSocketTimesOutWithinTheBound) {
   const std::string sock = "/tmp/ss-silent-" + std::to_string(::getpid()) + ".sock";
-  ::unlink(sock.c_str());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);  // accepts into the backlog, never answers: a hung daemon
+  int fd = bindUnixSocket(sock, /*listen=*/true);  // accepts into the backlog, never answers: a hung daemon
   auto run = runProcess({SHIPSHAPE_BINARY, "-H", "unix://" + sock, "--timeout", "1", "version"}, {}, 15s);
   ::close(fd);
   ::unlink(sock.c_str());

@@ -12,25 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fixtures.h"
+
 namespace shipshape::docker {
 namespace {
 
 std::string tempSocketPath(const char* tag) {
   return "/tmp/ss-transport-" + std::to_string(::getpid()) + "-" + tag + ".sock";
-}
-
-// Binds a unix socket at `path`; listens only when asked.
-int bindSocket(const std::string& path, bool listen) {
-  ::unlink(path.c_str());
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  if (listen) {
-    EXPECT_EQ(::listen(fd, 4), 0);
-  }
-  return fd;
 }
 
 Endpoint unixEndpoint(const std::string& path) {
@@ -50,7 +38,7 @@ TEST(HttpTransport, MissingSocketIsUnreachableWithErrno) {
 
 TEST(HttpTransport, SocketWithoutListenerIsConnectionRefused) {
   std::string path = tempSocketPath("refused");
-  int fd = bindSocket(path, /*listen=*/false);
+  int fd = testing::bindUnixSocket(path, /*listen=*/false);
   HttpTransport t(unixEndpoint(path), {});
   auto r = t.send({.target = "/_ping"});
   ::close(fd);
@@ -62,7 +50,7 @@ TEST(HttpTransport, SocketWithoutListenerIsConnectionRefused) {
 
 TEST(HttpTransport, SilentListenerTimesOutWithinTheBound) {
   std::string path = tempSocketPath("silent");
-  int fd = bindSocket(path, /*listen=*/true);  // accepts (in the backlog) but never answers
+  int fd = testing::bindUnixSocket(path, /*listen=*/true);  // accepts (in the backlog) but never answers
   HttpTransport t(unixEndpoint(path), {.connect_timeout = std::chrono::milliseconds(300),
                                        .request_timeout = std::chrono::milliseconds(400)});
   auto start = std::chrono::steady_clock::now();
@@ -78,7 +66,7 @@ TEST(HttpTransport, SilentListenerTimesOutWithinTheBound) {
 
 TEST(HttpTransport, CancelledStreamStopsPromptly) {
   std::string path = tempSocketPath("stream");
-  int fd = bindSocket(path, /*listen=*/true);
+  int fd = testing::bindUnixSocket(path, /*listen=*/true);
   std::atomic<bool> cancel{true};
   HttpTransport t(unixEndpoint(path), {});
   auto start = std::chrono::steady_clock::now();

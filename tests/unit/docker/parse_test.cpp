@@ -6,16 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fixtures.h"
+
 namespace shipshape::docker {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SHIPSHAPE_FIXTURES_DIR) + "/engine/v1.41/" + name);
-  EXPECT_TRUE(in.good()) << "missing fixture " << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string fixture(const std::string& name) { return testing::readFixture("engine/v1.41/" + name); }
 
 TEST(ParseVersion, RecordedEngine) {
   auto v = parseVersion(fixture("version.json"));

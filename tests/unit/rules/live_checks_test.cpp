@@ -7,16 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "docker/parse.h"
+#include "support/fixtures.h"
 
 namespace shipshape::rules {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(SHIPSHAPE_FIXTURES_DIR) + "/engine/v1.41/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string fixture(const std::string& name) { return testing::readFixture("engine/v1.41/" + name); }
 
 std::multiset<std::string> rulesFor(const std::vector<Finding>& findings, const std::string& object) {
   std::multiset<std::string> ids;
@@ -131,6 +127,33 @@ TEST(LiveChecks, ClientConfigPlaintextAndExpiringTokens) {
   }
   EXPECT_EQ(plaintext, 1);
   EXPECT_EQ(expiring, 2);
+}
+
+TEST(LiveChecks, DanglingVolumesNameTheirLastComposeOwner) {
+  LiveSnapshot s;
+  s.info.driver = "overlay2";
+  s.info.live_restore_enabled = true;
+  docker::Volume full;
+  full.name = std::string(64, 'a');
+  full.usage = docker::VolumeUsage{5 << 20, 0};
+  full.labels = {{"com.docker.compose.project", "shop"}, {"com.docker.compose.service", "db"}};
+  docker::Volume empty;
+  empty.name = std::string(64, 'b');
+  empty.usage = docker::VolumeUsage{0, 0};
+  docker::Volume named;
+  named.name = "pgdata";
+  named.usage = docker::VolumeUsage{1 << 20, 0};
+  s.dangling_volumes = {full, empty, named};
+  auto findings = checkLive(s);
+  ASSERT_EQ(rulesFor(findings, full.name).count("SS304"), 1u);
+  EXPECT_TRUE(rulesFor(findings, empty.name).empty()) << "an empty volume loses nothing";
+  EXPECT_TRUE(rulesFor(findings, "pgdata").empty()) << "named volumes are kept on purpose";
+  for (const auto& f : findings) {
+    if (f.rule_id == "SS304") {
+      EXPECT_NE(f.message.find("5MiB"), std::string::npos) << f.message;
+      EXPECT_NE(f.message.find("project shop service db"), std::string::npos) << f.message;
+    }
+  }
 }
 
 }  // namespace
