@@ -6,7 +6,8 @@
 //   testapp probe [PATH]       GET http://127.0.0.1:$PORT/PATH (/health); exit 0 on 200, else 1
 //
 // Environment: PORT, APP_VERSION (v1), STARTUP_DELAY_MS (0: slow start, nothing listens until it passes),
-// HEALTH=fail (start unhealthy), DATA_DIR (/data), BURN_AT_START_MS (burn one core from the start).
+// HEALTH=fail (start unhealthy), DATA_DIR (/data), BURN_AT_START_MS (burn one core from the start),
+// EXIT_AFTER_MS with EXIT_CODE (1): exit on its own after that long (a crash loop under a restart policy).
 //
 // Endpoints (any method unless noted):
 //   /health               200 "ok" or 503 "failing"        /health/fail, /health/ok  switch it
@@ -305,6 +306,14 @@ int serve() {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
   if (long burn_ms = std::atol(env("BURN_AT_START_MS", "0").c_str()); burn_ms > 0) std::thread(burn, burn_ms).detach();
+  if (long exit_ms = std::atol(env("EXIT_AFTER_MS", "0").c_str()); exit_ms > 0) {
+    int code = std::atoi(env("EXIT_CODE", "1").c_str());
+    std::thread([exit_ms, code] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(exit_ms));
+      std::fprintf(stderr, "testapp: exiting with %d after %ld ms (EXIT_AFTER_MS)\n", code, exit_ms);
+      std::_Exit(code);
+    }).detach();
+  }
 
   g_listen_fd = ::socket(AF_INET6, SOCK_STREAM, 0);
   bool v6 = g_listen_fd >= 0;

@@ -14,6 +14,8 @@ namespace shipshape::cli {
 int run(int argc, char** argv) {
   CLI::App app{"shipshape: a production guardian for Docker hosts", "shipshape"};
   app.require_subcommand(1);
+  // Global flags (-H, --timeout, --log-level) may also follow the subcommand, as with the docker CLI.
+  app.fallthrough();
   app.set_version_flag("--version", std::string("shipshape ") + SHIPSHAPE_VERSION);
 
   GlobalOptions global;
@@ -59,6 +61,33 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "md"}))
       ->capture_default_str();
 
+  WatchOptions watch_options;
+  auto* watch = app.add_subcommand("watch", "Guard this host until SIGTERM: heal unhealthy containers, catch crash "
+                                            "loops, record incidents");
+  watch->add_option("--state-dir", watch_options.state_dir,
+                    "Where incidents are kept (default /var/lib/shipshape, or $XDG_STATE_HOME/shipshape)");
+  watch->add_option("--autoheal", watch_options.autoheal,
+                    "Restart unhealthy containers: labelled (shipshape.autoheal=true), all, or off")
+      ->check(CLI::IsMember({"labelled", "labeled", "all", "off"}))
+      ->capture_default_str();
+  watch->add_option("--crash-loop-deaths", watch_options.crash_loop_deaths, "Deaths within the window that make a crash loop")
+      ->capture_default_str();
+  watch->add_option("--crash-loop-window", watch_options.crash_loop_window_s, "Crash-loop window, seconds")
+      ->capture_default_str();
+  watch->add_option("--crash-loop-quiet", watch_options.crash_loop_quiet_s,
+                    "Seconds without a death after which a crash loop is over")
+      ->capture_default_str();
+
+  IncidentsOptions incidents_options;
+  auto* incidents = app.add_subcommand("incidents", "What the guardian saw and did: list, or show ID as a STAR report");
+  incidents->add_option("action", incidents_options.action, "list | show")->check(CLI::IsMember({"list", "show"}));
+  incidents->add_option("id", incidents_options.id, "Incident ID (for show)");
+  incidents->add_option("--state-dir", incidents_options.state_dir, "Where incidents are kept");
+  incidents->add_option("-f,--format", incidents_options.format, "table|md|json (default: table; md for show)")
+      ->check(CLI::IsMember({"table", "md", "json"}));
+  incidents->add_option("--since", incidents_options.since, "Only incidents opened within this long: 90s, 30m, 2h, 7d");
+  incidents->add_option("--container", incidents_options.container, "Only incidents about this container (name)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -80,6 +109,14 @@ int run(int argc, char** argv) {
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));
+  if (watch->parsed()) return toInt(runWatch(global, watch_options));
+  if (incidents->parsed()) {
+    if (incidents_options.action == "show" && incidents_options.id <= 0) {
+      std::fprintf(stderr, "shipshape: incidents show needs an incident ID\n");
+      return toInt(ExitCode::kError);
+    }
+    return toInt(runIncidents(incidents_options));
+  }
   return toInt(ExitCode::kError);
 }
 

@@ -1,6 +1,7 @@
 // One function per subcommand; app.cpp wires them to the command line. Each returns the exit code.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,24 @@ struct AuditCommandOptions {
 ExitCode runAudit(const GlobalOptions& global, const AuditCommandOptions& options);
 
 ExitCode runRules(const std::string& format);  // table | json | md
+
+struct WatchOptions {
+  std::string state_dir;  // empty: store::defaultStateDir()
+  std::string autoheal = "labelled";
+  int crash_loop_deaths = 5;
+  double crash_loop_window_s = 300;
+  double crash_loop_quiet_s = 120;
+};
+ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
+
+struct IncidentsOptions {
+  std::string action = "list";  // list | show
+  std::int64_t id = 0;
+  std::string state_dir;
+  std::string format;  // table | md | json; default: table for list, md (STAR) for show
+  std::string since;   // 90s, 30m, 2h, 7d
+  std::string container;
+};
+ExitCode runIncidents(const IncidentsOptions& options);
 
 }  // namespace shipshape::cli

@@ -1,6 +1,8 @@
 #include "common/format.h"
 
 #include <cctype>
+#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -64,6 +66,74 @@ std::string formatCpus(std::int64_t nano_cpus) {
 std::string shortId(std::string_view id) {
   if (id.substr(0, 7) == "sha256:") id.remove_prefix(7);
   return std::string(id.substr(0, 12));
+}
+
+std::string isoTimeMs(std::int64_t epoch_ms) {
+  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(epoch_ms % 1000));
+  return buf;
+}
+
+std::string formatDurationMs(std::int64_t ms) {
+  char buf[40];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
+  } else if (ms < 60000) {
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(ms / 60000),
+                  static_cast<long long>((ms % 60000) / 1000));
+  }
+  return buf;
+}
+
+std::int64_t parseRfc3339Ms(std::string_view t) {
+  int year, month, day, hour, minute, second;
+  if (t.size() < 20 || std::sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month,
+                                   &day, &hour, &minute, &second) != 6) {
+    return -1;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  std::int64_t ms = static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  std::size_t i = 19;
+  if (i < t.size() && t[i] == '.') {
+    int digits = 0, frac = 0;
+    for (++i; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i) {
+      if (digits < 3) {
+        frac = frac * 10 + (t[i] - '0');
+        ++digits;
+      }
+    }
+    while (digits < 3) {
+      frac *= 10;
+      ++digits;
+    }
+    ms += frac;
+  }
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(std::string(t.substr(i + 1)).c_str(), "%2d:%2d", &oh, &om) != 2) return -1;
+    std::int64_t offset = (oh * 60 + om) * 60000LL;
+    ms += t[i] == '+' ? -offset : offset;
+  } else if (i >= t.size() || t[i] != 'Z') {
+    return -1;
+  }
+  return ms;
+}
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace shipshape

@@ -16,4 +16,13 @@ std::string formatCpus(std::int64_t nano_cpus);
 // First 12 characters of a container or image ID, without a "sha256:" prefix.
 std::string shortId(std::string_view id);
 
+// 1795665646133 -> "2026-11-26T04:00:46.133Z"
+std::string isoTimeMs(std::int64_t epoch_ms);
+// 120 -> "120 ms", 4300 -> "4.3 s", 125000 -> "2 min 5 s"
+std::string formatDurationMs(std::int64_t ms);
+// "2026-11-26T04:00:46.133026346Z" (or with a +hh:mm offset) -> ms since the epoch; -1 when malformed.
+std::int64_t parseRfc3339Ms(std::string_view text);
+// Milliseconds since the epoch, now.
+std::int64_t nowMs();
+
 }  // namespace shipshape

@@ -279,6 +279,9 @@ Result<ContainerInspect> parseContainerInspect(std::string_view text) {
       if (log.is_array() && !log.empty()) {
         h.last_output = str(log.back(), "Output");
         h.last_exit_code = static_cast<int>(i64(log.back(), "ExitCode"));
+        for (auto it = log.rbegin(); it != log.rend() && i64(*it, "ExitCode") != 0; ++it) {
+          h.failing_since = str(*it, "Start");
+        }
       }
       c.state.health = h;
     }

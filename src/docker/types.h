@@ -72,6 +72,8 @@ struct HealthState {
   int failing_streak = 0;
   std::string last_output;
   int last_exit_code = 0;
+  // Start of the first probe of the current run of failures (RFC 3339); empty when the last probe passed.
+  std::string failing_since;
 };
 
 struct ContainerState {

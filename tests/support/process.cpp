@@ -93,4 +93,57 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector
   return result;
 }
 
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
+  static int counter = 0;
+  log_ = "/tmp/ss-bg-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log";
+  std::vector<std::string> copy = argv;
+  std::vector<char*> args;
+  for (auto& a : copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) == 0) pid_ = pid;
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) stop(SIGKILL, std::chrono::seconds(5));
+  ::unlink(log_.c_str());
+}
+
+std::string BackgroundProcess::output() const {
+  std::string out;
+  int fd = ::open(log_.c_str(), O_RDONLY);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+int BackgroundProcess::stop(int signal, std::chrono::milliseconds deadline, std::chrono::milliseconds* took) {
+  if (pid_ <= 0) return -1;
+  auto start = std::chrono::steady_clock::now();
+  ::kill(pid_, signal);
+  int status = 0;
+  bool exited = false;
+  while (std::chrono::steady_clock::now() - start < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited = true;
+      break;
+    }
+    ::usleep(10000);
+  }
+  if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  return exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 }  // namespace shipshape::testing

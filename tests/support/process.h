@@ -18,4 +18,24 @@ struct ProcessResult {
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                          std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
+// A program running beside the test (a daemon such as `shipshape watch`), its output going to a file.
+// The destructor kills it if it is still running.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  bool running() const { return pid_ > 0; }
+  // Everything it wrote so far (stdout and stderr together).
+  std::string output() const;
+  // Sends `signal` and waits up to `deadline`; returns the exit code (-1 if it had to be killed).
+  int stop(int signal, std::chrono::milliseconds deadline, std::chrono::milliseconds* took = nullptr);
+
+ private:
+  int pid_ = -1;
+  std::string log_;
+};
+
 }  // namespace shipshape::testing

@@ -1,0 +1,248 @@
+#include "store/incident_store.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace shipshape::store {
+namespace {
+
+// Each entry upgrades the schema by one version; never edit a shipped entry, append a new one.
+const char* const kMigrations[] = {
+    R"(CREATE TABLE incidents (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         subject_id TEXT NOT NULL DEFAULT '',
+         situation TEXT NOT NULL DEFAULT '',
+         task TEXT NOT NULL DEFAULT '',
+         result TEXT NOT NULL DEFAULT '',
+         started_at_ms INTEGER NOT NULL,
+         detected_at_ms INTEGER NOT NULL,
+         resolved_at_ms INTEGER);
+       CREATE INDEX incidents_open ON incidents(kind, subject) WHERE resolved_at_ms IS NULL;
+       CREATE TABLE actions (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         incident_id INTEGER NOT NULL REFERENCES incidents(id),
+         at_ms INTEGER NOT NULL,
+         kind TEXT NOT NULL,
+         description TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         automatic INTEGER NOT NULL,
+         duration_ms INTEGER NOT NULL DEFAULT 0);
+       CREATE INDEX actions_by_incident ON actions(incident_id);)",
+};
+
+template <class F>
+auto guarded(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SQLite::Exception& e) {
+    return fail(ErrorCode::kIo, std::string(what) + ": " + e.what());
+  }
+}
+
+Incident rowToIncident(SQLite::Statement& q) {
+  Incident i;
+  i.id = q.getColumn(0).getInt64();
+  i.kind = q.getColumn(1).getString();
+  i.subject = q.getColumn(2).getString();
+  i.subject_id = q.getColumn(3).getString();
+  i.situation = q.getColumn(4).getString();
+  i.task = q.getColumn(5).getString();
+  i.result = q.getColumn(6).getString();
+  i.started_at_ms = q.getColumn(7).getInt64();
+  i.detected_at_ms = q.getColumn(8).getInt64();
+  if (!q.getColumn(9).isNull()) i.resolved_at_ms = q.getColumn(9).getInt64();
+  return i;
+}
+
+constexpr const char* kIncidentColumns =
+    "id, kind, subject, subject_id, situation, task, result, started_at_ms, detected_at_ms, resolved_at_ms";
+
+}  // namespace
+
+std::string defaultStateDir() {
+  if (::geteuid() == 0) return "/var/lib/shipshape";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/shipshape";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/state/shipshape";
+}
+
+IncidentStore::IncidentStore(std::unique_ptr<SQLite::Database> db, std::string path)
+    : db_(std::move(db)), path_(std::move(path)) {}
+
+IncidentStore::~IncidentStore() = default;
+
+Result<std::unique_ptr<IncidentStore>> IncidentStore::open(const std::string& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) return fail(ErrorCode::kIo, "cannot create state directory " + state_dir + ": " + ec.message());
+  std::string path = state_dir + "/shipshape.db";
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    // WAL lets `shipshape incidents` read while `shipshape watch` writes; a busy timeout rides out brief locks.
+    db->exec("PRAGMA journal_mode=WAL");
+    db->exec("PRAGMA synchronous=NORMAL");
+    db->exec("PRAGMA foreign_keys=ON");
+    db->setBusyTimeout(5000);
+    std::unique_ptr<IncidentStore> store(new IncidentStore(std::move(db), path));
+    auto migrated = store->migrate();
+    if (!migrated) return fail(migrated.error());
+    return store;
+  } catch (const SQLite::Exception& e) {
+    return fail(ErrorCode::kIo, "cannot open " + path + ": " + e.what());
+  }
+}
+
+Result<void> IncidentStore::migrate() {
+  std::lock_guard lock(mu_);
+  return guarded("migrating the incident store", [&]() -> Result<void> {
+    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    int target = static_cast<int>(std::size(kMigrations));
+    if (version > target) {
+      return fail(ErrorCode::kUnsupported, path_ + " has schema version " + std::to_string(version) +
+                                               ", newer than this shipshape (" + std::to_string(target) + ")");
+    }
+    for (int v = version; v < target; ++v) {
+      SQLite::Transaction tx(*db_);
+      db_->exec(kMigrations[v]);
+      db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
+      tx.commit();
+    }
+    return {};
+  });
+}
+
+Result<std::int64_t> IncidentStore::openIncident(const Incident& i) {
+  std::lock_guard lock(mu_);
+  return guarded("recording an incident", [&]() -> Result<std::int64_t> {
+    SQLite::Transaction tx(*db_);
+    SQLite::Statement q(*db_,
+                        "INSERT INTO incidents (kind, subject, subject_id, situation, task, result, started_at_ms, "
+                        "detected_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, i.kind);
+    q.bind(2, i.subject);
+    q.bind(3, i.subject_id);
+    q.bind(4, i.situation);
+    q.bind(5, i.task);
+    q.bind(6, i.result);
+    q.bind(7, static_cast<std::int64_t>(i.started_at_ms));
+    q.bind(8, static_cast<std::int64_t>(i.detected_at_ms));
+    q.exec();
+    std::int64_t id = db_->getLastInsertRowid();
+    for (const auto& a : i.actions) {
+      SQLite::Statement qa(*db_,
+                           "INSERT INTO actions (incident_id, at_ms, kind, description, outcome, automatic, "
+                           "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      qa.bind(1, static_cast<std::int64_t>(id));
+      qa.bind(2, static_cast<std::int64_t>(a.at_ms));
+      qa.bind(3, a.kind);
+      qa.bind(4, a.description);
+      qa.bind(5, a.outcome);
+      qa.bind(6, a.automatic ? 1 : 0);
+      qa.bind(7, static_cast<std::int64_t>(a.duration_ms));
+      qa.exec();
+    }
+    tx.commit();
+    return id;
+  });
+}
+
+Result<void> IncidentStore::addAction(std::int64_t incident_id, const Action& a) {
+  std::lock_guard lock(mu_);
+  return guarded("recording an action", [&]() -> Result<void> {
+    SQLite::Statement q(*db_,
+                        "INSERT INTO actions (incident_id, at_ms, kind, description, outcome, automatic, duration_ms) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, static_cast<std::int64_t>(incident_id));
+    q.bind(2, static_cast<std::int64_t>(a.at_ms));
+    q.bind(3, a.kind);
+    q.bind(4, a.description);
+    q.bind(5, a.outcome);
+    q.bind(6, a.automatic ? 1 : 0);
+    q.bind(7, static_cast<std::int64_t>(a.duration_ms));
+    q.exec();
+    return {};
+  });
+}
+
+Result<void> IncidentStore::resolve(std::int64_t incident_id, std::int64_t resolved_at_ms, const std::string& result) {
+  std::lock_guard lock(mu_);
+  return guarded("resolving an incident", [&]() -> Result<void> {
+    SQLite::Statement q(*db_, "UPDATE incidents SET resolved_at_ms = ?, result = ? WHERE id = ? AND resolved_at_ms IS NULL");
+    q.bind(1, static_cast<std::int64_t>(resolved_at_ms));
+    q.bind(2, result);
+    q.bind(3, static_cast<std::int64_t>(incident_id));
+    q.exec();
+    return {};
+  });
+}
+
+Result<std::vector<Action>> IncidentStore::actionsOf(std::int64_t incident_id) {
+  std::vector<Action> out;
+  SQLite::Statement q(*db_,
+                      "SELECT at_ms, kind, description, outcome, automatic, duration_ms FROM actions WHERE "
+                      "incident_id = ? ORDER BY at_ms, id");
+  q.bind(1, static_cast<std::int64_t>(incident_id));
+  while (q.executeStep()) {
+    out.push_back(Action{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                         q.getColumn(3).getString(), q.getColumn(4).getInt() != 0, q.getColumn(5).getInt64()});
+  }
+  return out;
+}
+
+Result<std::optional<Incident>> IncidentStore::findOpen(const std::string& kind, const std::string& subject) {
+  std::lock_guard lock(mu_);
+  return guarded("reading incidents", [&]() -> Result<std::optional<Incident>> {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns +
+                                  " FROM incidents WHERE kind = ? AND subject = ? AND resolved_at_ms IS NULL "
+                                  "ORDER BY id DESC LIMIT 1");
+    q.bind(1, kind);
+    q.bind(2, subject);
+    if (!q.executeStep()) return std::optional<Incident>{};
+    Incident i = rowToIncident(q);
+    auto actions = actionsOf(i.id);
+    if (!actions) return fail(actions.error());
+    i.actions = std::move(*actions);
+    return std::optional<Incident>{std::move(i)};
+  });
+}
+
+Result<Incident> IncidentStore::get(std::int64_t incident_id) {
+  std::lock_guard lock(mu_);
+  return guarded("reading an incident", [&]() -> Result<Incident> {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?");
+    q.bind(1, static_cast<std::int64_t>(incident_id));
+    if (!q.executeStep()) return fail(ErrorCode::kNotFound, "no incident " + std::to_string(incident_id));
+    Incident i = rowToIncident(q);
+    auto actions = actionsOf(i.id);
+    if (!actions) return fail(actions.error());
+    i.actions = std::move(*actions);
+    return i;
+  });
+}
+
+Result<std::vector<Incident>> IncidentStore::list(const IncidentFilter& filter) {
+  std::lock_guard lock(mu_);
+  return guarded("listing incidents", [&]() -> Result<std::vector<Incident>> {
+    SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns +
+                                  " FROM incidents WHERE detected_at_ms >= ? AND (? = '' OR subject = ?) ORDER BY id");
+    q.bind(1, static_cast<std::int64_t>(filter.since_ms.value_or(0)));
+    q.bind(2, filter.subject);
+    q.bind(3, filter.subject);
+    std::vector<Incident> out;
+    while (q.executeStep()) out.push_back(rowToIncident(q));
+    for (auto& i : out) {
+      auto actions = actionsOf(i.id);
+      if (!actions) return fail(actions.error());
+      i.actions = std::move(*actions);
+    }
+    return out;
+  });
+}
+
+}  // namespace shipshape::store
