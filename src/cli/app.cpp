@@ -66,17 +66,21 @@ int run(int argc, char** argv) {
                                             "loops, record incidents");
   watch->add_option("--state-dir", watch_options.state_dir,
                     "Where incidents are kept (default /var/lib/shipshape, or $XDG_STATE_HOME/shipshape)");
+  watch->add_option("--config", watch_options.config, "YAML: autoheal, crash_loop, hooks (argv lists)");
   watch->add_option("--autoheal", watch_options.autoheal,
-                    "Restart unhealthy containers: labelled (shipshape.autoheal=true), all, or off")
-      ->check(CLI::IsMember({"labelled", "labeled", "all", "off"}))
-      ->capture_default_str();
-  watch->add_option("--crash-loop-deaths", watch_options.crash_loop_deaths, "Deaths within the window that make a crash loop")
-      ->capture_default_str();
-  watch->add_option("--crash-loop-window", watch_options.crash_loop_window_s, "Crash-loop window, seconds")
-      ->capture_default_str();
+                    "Restart unhealthy containers: labelled (shipshape.autoheal=true; default), all, or off")
+      ->check(CLI::IsMember({"labelled", "labeled", "all", "off"}));
+  watch->add_option("--crash-loop-deaths", watch_options.crash_loop_deaths,
+                    "Deaths within the window that make a crash loop (default 5)");
+  watch->add_option("--crash-loop-window", watch_options.crash_loop_window_s, "Crash-loop window, seconds (300)");
   watch->add_option("--crash-loop-quiet", watch_options.crash_loop_quiet_s,
-                    "Seconds without a death after which a crash loop is over")
-      ->capture_default_str();
+                    "Seconds without a death after which a crash loop is over (120)");
+  watch->add_option("--drain-hook", watch_options.drain_hooks,
+                    "Executable run (no shell) when the daemon goes down; repeatable")
+      ->check(CLI::ExistingFile);
+  watch->add_option("--undrain-hook", watch_options.undrain_hooks,
+                    "Executable run (no shell) when the daemon is back; repeatable")
+      ->check(CLI::ExistingFile);
 
   IncidentsOptions incidents_options;
   auto* incidents = app.add_subcommand("incidents", "What the guardian saw and did: list, or show ID as a STAR report");

@@ -35,11 +35,12 @@ ExitCode runAudit(const GlobalOptions& global, const AuditCommandOptions& option
 ExitCode runRules(const std::string& format);  // table | json | md
 
 struct WatchOptions {
+  std::string config;     // YAML (heal/watch_config.h); flags given on the command line win
   std::string state_dir;  // empty: store::defaultStateDir()
-  std::string autoheal = "labelled";
-  int crash_loop_deaths = 5;
-  double crash_loop_window_s = 300;
-  double crash_loop_quiet_s = 120;
+  std::string autoheal;   // labelled (default) | all | off
+  int crash_loop_deaths = 0;  // 0: config, else 5
+  double crash_loop_window_s = 0, crash_loop_quiet_s = 0;
+  std::vector<std::string> drain_hooks, undrain_hooks;  // executables run without arguments
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 

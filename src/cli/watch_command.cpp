@@ -1,6 +1,7 @@
-// shipshape watch: the guardian's main loop. Today it heals: event-driven restarts of unhealthy containers,
-// crash-loop detection, start-up reconcile, every incident recorded with its times. It runs until SIGTERM
-// or SIGINT and then stops within about a second.
+// shipshape watch: the guardian's main loop. Today it heals (event-driven restarts of unhealthy containers,
+// crash-loop detection, start-up reconcile) and carries daemon outages through (drain/undrain hooks, the
+// downtime measured); every incident is recorded with its times. It runs until SIGTERM or SIGINT and then
+// stops within about a second.
 #include <signal.h>
 
 #include <atomic>
@@ -14,8 +15,10 @@
 #include "common/format.h"
 #include "common/log.h"
 #include "docker/event_watcher.h"
+#include "heal/daemon_guard.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
+#include "heal/watch_config.h"
 #include "store/incident_store.h"
 
 namespace shipshape::cli {
@@ -50,17 +53,37 @@ class EventQueue {
   std::deque<docker::Event> events_;  // guarded by mu_
 };
 
+// Internal markers the event watcher thread sends the main loop about the stream itself.
+constexpr const char* kStreamMarker = "shipshape-stream";
+
 }  // namespace
 
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
+  heal::WatchConfig config;
+  if (!options.config.empty()) {
+    auto loaded = heal::loadWatchConfig(options.config);
+    if (!loaded) {
+      printError(loaded.error());
+      return ExitCode::kError;
+    }
+    config = *loaded;
+  }
   heal::HealOptions heal_options;
-  if (!heal::parseAutohealMode(options.autoheal, &heal_options.mode)) {
-    std::fprintf(stderr, "shipshape: --autoheal must be labelled, all or off\n");
+  std::string autoheal = !options.autoheal.empty() ? options.autoheal : config.autoheal.value_or("labelled");
+  if (!heal::parseAutohealMode(autoheal, &heal_options.mode)) {
+    std::fprintf(stderr, "shipshape: autoheal must be labelled, all or off, not '%s'\n", autoheal.c_str());
     return ExitCode::kError;
   }
-  heal_options.crash_loop_deaths = options.crash_loop_deaths;
-  heal_options.crash_loop_window = std::chrono::milliseconds(static_cast<long long>(options.crash_loop_window_s * 1000));
-  heal_options.crash_loop_quiet = std::chrono::milliseconds(static_cast<long long>(options.crash_loop_quiet_s * 1000));
+  auto ms = [](double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); };
+  heal_options.crash_loop_deaths = options.crash_loop_deaths > 0 ? options.crash_loop_deaths : config.crash_loop_deaths.value_or(5);
+  heal_options.crash_loop_window = ms(options.crash_loop_window_s > 0 ? options.crash_loop_window_s : config.crash_loop_window_s.value_or(300));
+  heal_options.crash_loop_quiet = ms(options.crash_loop_quiet_s > 0 ? options.crash_loop_quiet_s : config.crash_loop_quiet_s.value_or(120));
+  heal::DaemonGuardOptions guard_options;
+  guard_options.drain_hooks = config.drain_hooks;
+  guard_options.undrain_hooks = config.undrain_hooks;
+  for (const auto& h : options.drain_hooks) guard_options.drain_hooks.push_back({h});
+  for (const auto& h : options.undrain_hooks) guard_options.undrain_hooks.push_back({h});
+  if (config.hook_timeout_s) guard_options.hook_timeout = ms(*config.hook_timeout_s);
 
   std::string state_dir = options.state_dir.empty() ? store::defaultStateDir() : options.state_dir;
   auto store = store::IncidentStore::open(state_dir);
@@ -74,8 +97,12 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     return ExitCode::kError;
   }
   if (auto v = (*client)->apiVersion(); !v) {
-    printError(v.error());
-    return ExitCode::kError;
+    // A daemon that is down when the guardian starts is an outage to carry through, not a reason to quit.
+    if (v.error().code != ErrorCode::kUnreachable && v.error().code != ErrorCode::kTimeout) {
+      printError(v.error());
+      return ExitCode::kError;
+    }
+    SHIPSHAPE_LOG(heal, warn, "[daemon] not answering at start-up: {}", v.error().describe());
   }
 
   struct sigaction sa {};
@@ -86,37 +113,59 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   heal::Healer healer(heal_options);
   heal::HealEngine engine(**client, **store, healer, nowMs);
   std::fprintf(stderr, "shipshape watch: engine %s, autoheal %s, state %s\n",
-               (*client)->endpoint().display().c_str(), options.autoheal.c_str(), (*store)->path().c_str());
+               (*client)->endpoint().display().c_str(), autoheal.c_str(), (*store)->path().c_str());
 
-  // Start-up reconcile: containers that were already unhealthy before we were watching.
-  if (auto sick = (*client)->listContainers({.all = false, .filters = {{"health", {"unhealthy"}}}})) {
-    for (const auto& c : *sick) {
-      for (const auto& d : healer.onAlreadyUnhealthy(c.id, c.name, c.labels, nowMs())) engine.apply(d);
+  // Containers that are already unhealthy: at start-up, and again after every daemon outage.
+  auto reconcile = [&] {
+    if (auto sick = (*client)->listContainers({.all = false, .filters = {{"health", {"unhealthy"}}}})) {
+      for (const auto& c : *sick) {
+        for (const auto& d : healer.onAlreadyUnhealthy(c.id, c.name, c.labels, nowMs())) engine.apply(d);
+      }
     }
-  }
+  };
+  reconcile();
+  heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile);
 
   EventQueue queue;
   docker::EventWatcherOptions watch_options;
   // Only what the healer reads: health probes alone produce exec events every few seconds per container.
   watch_options.filters = {{"type", {"container"}}, {"event", {"health_status", "die", "destroy"}}};
   watch_options.since = docker::sinceFromNanos(nowMs() * 1000000);
-  docker::EventWatcher watcher((*client)->endpoint(), {}, watch_options,
-                               {.on_event = [&](const docker::Event& e) { queue.push(e); },
-                                .on_connected =
-                                    [](bool resumed) {
-                                      if (resumed) SHIPSHAPE_LOG(heal, warn, "[daemon] event stream resumed");
-                                    },
-                                .on_disconnected = {}});
+  // Reconnect fast: a refused connect on a local socket costs microseconds, and the outage's end is measured
+  // from the moment the daemon answers.
+  watch_options.initial_backoff = std::chrono::milliseconds(100);
+  watch_options.max_backoff = std::chrono::milliseconds(500);
+  auto marker = [](const char* action, const std::string& why) {
+    docker::Event e;
+    e.type = kStreamMarker;
+    e.action = action;
+    e.time_nano = nowMs() * 1000000;
+    e.attributes["why"] = why;
+    return e;
+  };
+  docker::EventWatcher watcher(
+      (*client)->endpoint(), {}, watch_options,
+      {.on_event = [&](const docker::Event& e) { queue.push(e); },
+       .on_connected = [&](bool resumed) { if (resumed) queue.push(marker("back", "")); },
+       .on_disconnected = [&](const Error& error) { queue.push(marker("lost", error.describe())); }});
   std::thread events([&] { watcher.run(g_stop); });
 
   std::int64_t last_tick = nowMs();
   while (!g_stop.load()) {
     for (const auto& e : queue.take(std::chrono::milliseconds(250))) {
+      if (e.type == kStreamMarker) {
+        if (e.action == "lost") guard.streamLost(e.time_nano / 1000000, e.attributes.at("why"));
+        if (e.action == "back") guard.streamBack(e.time_nano / 1000000);
+        continue;
+      }
       for (const auto& d : healer.onEvent(e, nowMs())) engine.apply(d);
     }
     if (nowMs() - last_tick >= 1000) {
       last_tick = nowMs();
-      for (const auto& d : healer.tick(last_tick)) engine.apply(d);
+      guard.tick();
+      if (!guard.down()) {
+        for (const auto& d : healer.tick(last_tick)) engine.apply(d);
+      }
     }
   }
   events.join();

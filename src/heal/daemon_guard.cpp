@@ -1,0 +1,94 @@
+#include "heal/daemon_guard.h"
+
+#include "common/log.h"
+#include "heal/hook_runner.h"
+
+namespace shipshape::heal {
+
+DaemonGuard::DaemonGuard(docker::Client& client, store::IncidentStore& store, DaemonGuardOptions options, Clock clock,
+                         Reconcile reconcile)
+    : client_(client), store_(store), options_(std::move(options)), clock_(std::move(clock)),
+      reconcile_(std::move(reconcile)) {}
+
+void DaemonGuard::streamLost(std::int64_t at_ms, const std::string& why) {
+  if (lost_at_ms_ == 0) lost_at_ms_ = at_ms;
+  if (down()) return;
+  // A broken stream alone may be a hiccup; the daemon is down when it does not answer either.
+  auto pong = client_.ping();
+  if (!pong) markDown(lost_at_ms_, why + "; " + pong.error().describe());
+}
+
+void DaemonGuard::streamBack(std::int64_t at_ms) {
+  lost_at_ms_ = 0;
+  if (down()) markUp(at_ms);
+}
+
+void DaemonGuard::tick() {
+  auto pong = client_.ping();
+  if (pong) {
+    last_ping_ms_ = pong->latency_ms;
+    failed_pings_ = 0;
+    // The stream comes back on its own; an answering ping alone is enough to call the outage over.
+    if (down()) markUp(clock_());
+    return;
+  }
+  ++failed_pings_;
+  if (!down() && (lost_at_ms_ != 0 || failed_pings_ >= options_.failed_pings_for_down)) {
+    markDown(lost_at_ms_ ? lost_at_ms_ : clock_(), pong.error().describe());
+  }
+}
+
+void DaemonGuard::markDown(std::int64_t since_ms, const std::string& why) {
+  store::Incident incident;
+  incident.kind = "daemon-down";
+  incident.subject = "daemon";
+  incident.subject_id = client_.endpoint().display();
+  incident.situation = "the Docker daemon at " + client_.endpoint().display() + " stopped answering: " + why;
+  incident.task = "keep traffic away from this host while its engine is down, and bring it back into service "
+                  "as soon as the engine answers";
+  incident.started_at_ms = since_ms;
+  incident.detected_at_ms = clock_();
+  auto id = store_.openIncident(incident);
+  if (!id) {
+    SHIPSHAPE_LOG(heal, error, "[daemon] cannot record the outage: {}", id.error().describe());
+    incident_id_ = -1;  // still down; remember that, even unrecorded
+  } else {
+    incident_id_ = *id;
+  }
+  SHIPSHAPE_LOG(heal, error, "[daemon] down since {} ms ago: {}", incident.detected_at_ms - since_ms, why);
+  runHooks(options_.drain_hooks, "drain");
+}
+
+void DaemonGuard::markUp(std::int64_t at_ms) {
+  std::int64_t id = incident_id_;
+  runHooks(options_.undrain_hooks, "undrain");
+  if (reconcile_) reconcile_();
+  if (id > 0) {
+    store_.addAction(id, {clock_(), "reconcile", "re-read unhealthy containers after the outage", "ok", true, 0});
+    auto resolved = store_.resolve(id, at_ms, "the engine answers again");
+    if (!resolved) SHIPSHAPE_LOG(heal, error, "[daemon] cannot close the outage: {}", resolved.error().describe());
+  }
+  incident_id_ = 0;
+  failed_pings_ = 0;
+  lost_at_ms_ = 0;
+  SHIPSHAPE_LOG(heal, warn, "[daemon] answering again");
+}
+
+void DaemonGuard::runHooks(const std::vector<std::vector<std::string>>& hooks, const char* kind) {
+  for (const auto& argv : hooks) {
+    std::int64_t at = clock_();
+    auto result = runHook(argv,
+                          {{"SHIPSHAPE_EVENT", kind},
+                           {"SHIPSHAPE_INCIDENT_ID", std::to_string(incident_id_)},
+                           {"SHIPSHAPE_SUBJECT", client_.endpoint().display()}},
+                          options_.hook_timeout);
+    std::string outcome = result.started && !result.timed_out && result.exit_code == 0 ? "ok" : describeHook(argv, result);
+    if (incident_id_ > 0) {
+      store_.addAction(incident_id_, {at, kind, std::string(kind) + " hook " + describeHook(argv, result), outcome,
+                                      true, result.duration_ms});
+    }
+    if (outcome != "ok") SHIPSHAPE_LOG(heal, error, "[daemon] {} hook failed: {}", kind, outcome);
+  }
+}
+
+}  // namespace shipshape::heal

@@ -1,0 +1,56 @@
+// Watches the daemon itself and carries an outage through: when the engine stops answering (its event stream
+// breaks and /_ping fails), open a "daemon-down" incident and run the drain hooks; when it answers again,
+// run the undrain hooks, reconcile, and close the incident with the measured downtime.
+// Driven by the guardian's main loop (one thread): feed it stream signals and periodic pings.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "docker/client.h"
+#include "store/incident_store.h"
+
+namespace shipshape::heal {
+
+struct DaemonGuardOptions {
+  std::vector<std::vector<std::string>> drain_hooks;    // each an argv
+  std::vector<std::vector<std::string>> undrain_hooks;
+  std::chrono::milliseconds hook_timeout{30000};
+  int failed_pings_for_down = 2;  // a hung daemon keeps the stream open but stops answering
+};
+
+class DaemonGuard {
+ public:
+  using Clock = std::function<std::int64_t()>;
+  using Reconcile = std::function<void()>;
+  DaemonGuard(docker::Client& client, store::IncidentStore& store, DaemonGuardOptions options, Clock clock,
+              Reconcile reconcile);
+
+  // The event stream broke / came back (from the event watcher), at `at_ms`.
+  void streamLost(std::int64_t at_ms, const std::string& why);
+  void streamBack(std::int64_t at_ms);
+  // Called about once a second: pings the daemon and acts on the answer.
+  void tick();
+
+  bool down() const { return incident_id_ != 0; }
+  double lastPingMs() const { return last_ping_ms_; }
+
+ private:
+  void markDown(std::int64_t since_ms, const std::string& why);
+  void markUp(std::int64_t at_ms);
+  void runHooks(const std::vector<std::vector<std::string>>& hooks, const char* kind);
+
+  docker::Client& client_;
+  store::IncidentStore& store_;
+  DaemonGuardOptions options_;
+  Clock clock_;
+  Reconcile reconcile_;
+  std::int64_t incident_id_ = 0;
+  std::int64_t lost_at_ms_ = 0;  // when the stream broke, if it has
+  int failed_pings_ = 0;
+  double last_ping_ms_ = 0;
+};
+
+}  // namespace shipshape::heal
