@@ -78,6 +78,8 @@ int run(int argc, char** argv) {
   watch->add_option("--drain-hook", watch_options.drain_hooks,
                     "Executable run (no shell) when the daemon goes down; repeatable")
       ->check(CLI::ExistingFile);
+  watch->add_option("--daemon-log", watch_options.daemon_log,
+                    "dockerd's log file, followed and matched against known failure signatures");
   watch->add_option("--undrain-hook", watch_options.undrain_hooks,
                     "Executable run (no shell) when the daemon is back; repeatable")
       ->check(CLI::ExistingFile);

@@ -41,6 +41,7 @@ struct WatchOptions {
   int crash_loop_deaths = 0;  // 0: config, else 5
   double crash_loop_window_s = 0, crash_loop_quiet_s = 0;
   std::vector<std::string> drain_hooks, undrain_hooks;  // executables run without arguments
+  std::string daemon_log;  // dockerd's log file, scanned for known failure signatures
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 

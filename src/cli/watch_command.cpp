@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "docker/event_watcher.h"
 #include "heal/daemon_guard.h"
+#include "heal/daemon_log_watch.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
 #include "heal/watch_config.h"
@@ -124,7 +125,9 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     }
   };
   reconcile();
-  heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile);
+  std::unique_ptr<heal::DaemonLogWatch> log_watch;
+  if (!options.daemon_log.empty()) log_watch = std::make_unique<heal::DaemonLogWatch>(options.daemon_log, **store, nowMs);
+  heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile, log_watch.get());
 
   EventQueue queue;
   docker::EventWatcherOptions watch_options;
@@ -162,6 +165,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     }
     if (nowMs() - last_tick >= 1000) {
       last_tick = nowMs();
+      if (log_watch) log_watch->poll();
       guard.tick();
       if (!guard.down()) {
         for (const auto& d : healer.tick(last_tick)) engine.apply(d);

@@ -300,6 +300,36 @@ Result<void> Client::tagImage(std::string_view source, std::string_view repo, st
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
 }
 
+Result<void> Client::exportImage(std::string_view reference, const ChunkSink& on_tar) {
+  Call c{.path = "/images/" + std::string(reference) + "/get", .timeout = std::chrono::milliseconds(-1),
+         .what = "exporting image " + std::string(reference)};
+  return checkStatus(streamCall(c, {}, on_tar, nullptr), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::loadImage(std::string tar) {
+  Call c{.method = "POST", .path = "/images/load", .body = std::move(tar), .timeout = std::chrono::minutes(10),
+         .what = "loading an image"};
+  c.query.emplace_back("quiet", "1");
+  auto target = versionedTarget(c);
+  if (!target) return fail(target.error());
+  HttpRequest request{c.method, *target, {{"Content-Type", "application/x-tar"}}, c.body, c.timeout};
+  auto response = checkStatus(transport_.send(request), c.what);
+  if (!response) return fail(response.error());
+  // Progress arrives as JSON lines; a failure is a line with "error" even though the status was 200.
+  std::string error;
+  LineSplitter lines([&](std::string_view line) {
+    try {
+      auto j = nlohmann::json::parse(line);
+      if (j.contains("error") && j["error"].is_string()) error = j["error"].get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+    }
+    return true;
+  });
+  lines.feed(response->body + "\n");
+  if (!error.empty()) return fail(ErrorCode::kApi, c.what + ": " + error);
+  return {};
+}
+
 Result<std::vector<Volume>> Client::listVolumes(const Filters& filters) {
   Call c{.path = "/volumes", .what = "listing volumes"};
   if (!filters.empty()) c.query.emplace_back("filters", filtersJson(filters));

@@ -92,6 +92,10 @@ class Client {
   Result<ImageInspect> inspectImage(std::string_view reference);
   Result<void> removeImage(std::string_view reference, bool force = false);
   Result<void> tagImage(std::string_view source, std::string_view repo, std::string_view tag);
+  // GET /images/{name}/get: the image as a `docker save` tar, streamed to `on_tar`.
+  Result<void> exportImage(std::string_view reference, const ChunkSink& on_tar);
+  // POST /images/load: loads a `docker save` tar (no registry needed); fails with the daemon's message.
+  Result<void> loadImage(std::string tar);
 
   Result<std::vector<Volume>> listVolumes(const Filters& filters = {});
   Result<Volume> inspectVolume(std::string_view name);

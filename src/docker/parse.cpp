@@ -333,6 +333,7 @@ Result<ContainerInspect> parseContainerInspect(std::string_view text) {
     h.cgroup_parent = str(hc, "CgroupParent");
 
     c.mounts = mounts(j);
+    c.graph_driver_data = stringMap(field(j, "GraphDriver"), "Data");
     const json& ns = field(j, "NetworkSettings");
     const json& nets = field(ns, "Networks");
     if (nets.is_object()) {

@@ -172,6 +172,8 @@ struct ContainerInspect {
   std::vector<MountPoint> mounts;
   std::vector<EndpointAddress> networks;
   std::vector<PortBinding> ports;
+  // GraphDriver.Data: overlay2's LowerDir (':'-separated), UpperDir, MergedDir, WorkDir.
+  std::map<std::string, std::string> graph_driver_data;
 
   // "healthy", "unhealthy", "starting", or "none" when the container has no health check.
   std::string healthStatus() const;

@@ -6,9 +6,9 @@
 namespace shipshape::heal {
 
 DaemonGuard::DaemonGuard(docker::Client& client, store::IncidentStore& store, DaemonGuardOptions options, Clock clock,
-                         Reconcile reconcile)
+                         Reconcile reconcile, DaemonLogWatch* log_watch)
     : client_(client), store_(store), options_(std::move(options)), clock_(std::move(clock)),
-      reconcile_(std::move(reconcile)) {}
+      reconcile_(std::move(reconcile)), log_watch_(log_watch) {}
 
 void DaemonGuard::streamLost(std::int64_t at_ms, const std::string& why) {
   if (lost_at_ms_ == 0) lost_at_ms_ = at_ms;
@@ -56,6 +56,16 @@ void DaemonGuard::markDown(std::int64_t since_ms, const std::string& why) {
     incident_id_ = *id;
   }
   SHIPSHAPE_LOG(heal, error, "[daemon] down since {} ms ago: {}", incident.detected_at_ms - since_ms, why);
+  // What the daemon's log said just before it went away is the best diagnosis there is.
+  if (log_watch_ && incident_id_ > 0) {
+    log_watch_->poll();
+    if (auto hit = log_watch_->recentHit(std::chrono::minutes(2))) {
+      store_.addAction(incident_id_, {clock_(), "diagnose",
+                                      "daemon log: " + std::string(hit->signature->id) + ": " +
+                                          std::string(hit->signature->diagnosis),
+                                      "runbook: " + std::string(hit->signature->runbook), true, 0});
+    }
+  }
   runHooks(options_.drain_hooks, "drain");
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "docker/client.h"
+#include "heal/daemon_log_watch.h"
 #include "store/incident_store.h"
 
 namespace shipshape::heal {
@@ -25,8 +26,9 @@ class DaemonGuard {
  public:
   using Clock = std::function<std::int64_t()>;
   using Reconcile = std::function<void()>;
+  // `log_watch` (may be null) explains outages from the daemon's own log.
   DaemonGuard(docker::Client& client, store::IncidentStore& store, DaemonGuardOptions options, Clock clock,
-              Reconcile reconcile);
+              Reconcile reconcile, DaemonLogWatch* log_watch = nullptr);
 
   // The event stream broke / came back (from the event watcher), at `at_ms`.
   void streamLost(std::int64_t at_ms, const std::string& why);
@@ -47,6 +49,7 @@ class DaemonGuard {
   DaemonGuardOptions options_;
   Clock clock_;
   Reconcile reconcile_;
+  DaemonLogWatch* log_watch_;
   std::int64_t incident_id_ = 0;
   std::int64_t lost_at_ms_ = 0;  // when the stream broke, if it has
   int failed_pings_ = 0;

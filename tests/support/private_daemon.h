@@ -34,6 +34,7 @@ class PrivateDaemon {
   std::string host() const { return "unix://" + socket_; }
   const std::string& dataRoot() const { return data_root_; }
   std::string logTail(int lines = 30) const;
+  const std::string& logPath() const { return log_; }
   pid_t pid() const { return pid_; }
 
  private:
