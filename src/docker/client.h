@@ -66,6 +66,8 @@ class Client {
 
   // Negotiates once (GET /_ping, falling back to /version) and returns the version every call uses.
   Result<ApiVersion> apiVersion();
+  // The negotiated version if negotiation already happened (no I/O).
+  std::optional<ApiVersion> knownApiVersion() const { return version_; }
 
   Result<PingResult> ping();
   Result<VersionInfo> version();

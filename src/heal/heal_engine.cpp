@@ -8,7 +8,32 @@ namespace shipshape::heal {
 HealEngine::HealEngine(docker::Client& client, store::IncidentStore& store, Healer& healer, Clock clock)
     : client_(client), store_(store), healer_(healer), clock_(std::move(clock)) {}
 
+HealEngine::~HealEngine() {
+  std::map<std::uint64_t, std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    workers.swap(workers_);
+  }
+  for (auto& [id, t] : workers) t.join();
+}
+
+void HealEngine::reapFinishedWorkers() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mu_);
+    for (auto id : finished_) {
+      auto it = workers_.find(id);
+      if (it == workers_.end()) continue;
+      done.push_back(std::move(it->second));
+      workers_.erase(it);
+    }
+    finished_.clear();
+  }
+  for (auto& t : done) t.join();  // they have returned: this does not wait
+}
+
 void HealEngine::apply(const Decision& d) {
+  reapFinishedWorkers();
   switch (d.kind) {
     case Decision::Kind::kRestart: restart(d); break;
     case Decision::Kind::kSkipProtected: recordSkip(d, "not restarted: labelled shipshape.protect=true"); break;
@@ -60,9 +85,31 @@ void HealEngine::restart(const Decision& d) {
       counters_.incidents_opened++;
     }
   }
+  if (!inspected) {
+    store::Action action{clock_(), "restart", "could not restart " + d.name, inspected.error().describe(), true, 0};
+    if (incident_id) (void)store_.addAction(incident_id, action);
+    counters_.restart_failures++;
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!restarting_.insert(d.container_id).second) return;  // a restart is already on its way
+  }
+  healer_.noteRestart(d.container_id, clock_(), stop_timeout);
+  std::lock_guard lock(mu_);
+  std::uint64_t worker = next_worker_++;
+  workers_.emplace(worker, std::thread([this, d, incident_id, stop_timeout, worker] {
+                     restartOnWorker(d, incident_id, stop_timeout, worker);
+                   }));
+}
+
+void HealEngine::restartOnWorker(Decision d, std::int64_t incident_id, int stop_timeout, std::uint64_t worker) {
+  // A connection of its own (the Client is not shared between threads), already knowing the API version.
+  docker::ClientOptions options;
+  if (auto v = client_.knownApiVersion()) options.pinned_version = *v;
+  docker::Client client(client_.endpoint(), options);
   std::int64_t start = clock_();
-  healer_.noteRestart(d.container_id, start, stop_timeout);
-  auto restarted = inspected ? client_.restartContainer(d.container_id) : tl::unexpected<Error>(inspected.error());
+  auto restarted = client.restartContainer(d.container_id);
   std::int64_t took = clock_() - start;
   store::Action action;
   action.at_ms = start;
@@ -83,6 +130,9 @@ void HealEngine::restart(const Decision& d) {
     auto added = store_.addAction(incident_id, action);
     if (!added) SHIPSHAPE_LOG(heal, error, "[ctr={}] cannot record action: {}", d.name, added.error().describe());
   }
+  std::lock_guard lock(mu_);
+  restarting_.erase(d.container_id);
+  finished_.push_back(worker);
 }
 
 void HealEngine::recordSkip(const Decision& d, const std::string& why) {
