@@ -1,19 +1,12 @@
 #include "audit/config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "compose/project.h"
 #include "rules/catalog.h"
 
 namespace shipshape::audit {
 namespace {
 
-std::string at(const compose::Node& n, bool key = false) {
-  int line = key && n.key_line ? n.key_line : n.line;
-  int column = key && n.key_line ? n.key_column : n.column;
-  return n.file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
+std::string at(const compose::Node& n, bool key = false) { return compose::positionOf(n, key); }
 
 Result<rules::Severity> severityAt(const compose::Node& n, const std::string& what) {
   rules::Severity s;
@@ -26,11 +19,7 @@ Result<rules::Severity> severityAt(const compose::Node& n, const std::string& wh
 }  // namespace
 
 Result<AuditConfig> loadAuditConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kIo, path + ": cannot read the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto root = compose::parseYaml(path, ss.str(), nullptr);
+  auto root = compose::readYamlFile(path);
   if (!root) return fail(root.error());
   AuditConfig config;
   if (root->kind == compose::Node::Kind::kNull) return config;

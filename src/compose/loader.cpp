@@ -247,6 +247,20 @@ Result<Node> parseYaml(const std::string& path, std::string_view text, const Env
   return out;
 }
 
+Result<Node> readYamlFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fail(ErrorCode::kIo, path + ": cannot read: " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseYaml(path, ss.str(), nullptr);
+}
+
+std::string positionOf(const Node& n, bool key) {
+  int line = key && n.key_line ? n.key_line : n.line;
+  int column = key && n.key_line ? n.key_column : n.column;
+  return n.file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
 Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env) {
   auto root = parseYaml(path, text, &env);
   if (!root) return root;

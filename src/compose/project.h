@@ -28,6 +28,11 @@ Result<Project> loadProject(const std::vector<std::string>& files, const Environ
 // shipshape's own YAML configuration files (env = nullptr).
 Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env);
 
+// Reads and parses a YAML file without interpolation (shipshape's own config files).
+Result<Node> readYamlFile(const std::string& path);
+// "file:line:column" of a node (of its key, when `key` and the node is a map value).
+std::string positionOf(const Node& node, bool key = false);
+
 // Reads one file (used by loadProject and by the audit, which parses each file once).
 Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env);
 

@@ -1,8 +1,5 @@
 #include "heal/watch_config.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "compose/project.h"
 
 namespace shipshape::heal {
@@ -10,7 +7,7 @@ namespace {
 
 using compose::Node;
 
-std::string at(const Node& n) { return n.file + ":" + std::to_string(n.line) + ":" + std::to_string(n.column); }
+std::string at(const Node& n) { return compose::positionOf(n); }
 
 // "300s", "5m", "1h" or a plain number of seconds.
 Result<double> seconds(const Node& n) {
@@ -46,11 +43,7 @@ Result<std::vector<std::vector<std::string>>> argvList(const Node& n) {
 }  // namespace
 
 Result<WatchConfig> loadWatchConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kIo, path + ": cannot read the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto root = compose::parseYaml(path, ss.str(), nullptr);
+  auto root = compose::readYamlFile(path);
   if (!root) return fail(root.error());
   WatchConfig c;
   if (root->kind == Node::Kind::kNull) return c;

@@ -60,6 +60,20 @@ Incident rowToIncident(SQLite::Statement& q) {
   return i;
 }
 
+void insertAction(SQLite::Database& db, std::int64_t incident_id, const Action& a) {
+  SQLite::Statement q(db,
+                      "INSERT INTO actions (incident_id, at_ms, kind, description, outcome, automatic, duration_ms) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, static_cast<std::int64_t>(incident_id));
+  q.bind(2, static_cast<std::int64_t>(a.at_ms));
+  q.bind(3, a.kind);
+  q.bind(4, a.description);
+  q.bind(5, a.outcome);
+  q.bind(6, a.automatic ? 1 : 0);
+  q.bind(7, static_cast<std::int64_t>(a.duration_ms));
+  q.exec();
+}
+
 constexpr const char* kIncidentColumns =
     "id, kind, subject, subject_id, situation, task, result, started_at_ms, detected_at_ms, resolved_at_ms";
 
@@ -134,19 +148,7 @@ Result<std::int64_t> IncidentStore::openIncident(const Incident& i) {
     q.bind(8, static_cast<std::int64_t>(i.detected_at_ms));
     q.exec();
     std::int64_t id = db_->getLastInsertRowid();
-    for (const auto& a : i.actions) {
-      SQLite::Statement qa(*db_,
-                           "INSERT INTO actions (incident_id, at_ms, kind, description, outcome, automatic, "
-                           "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
-      qa.bind(1, static_cast<std::int64_t>(id));
-      qa.bind(2, static_cast<std::int64_t>(a.at_ms));
-      qa.bind(3, a.kind);
-      qa.bind(4, a.description);
-      qa.bind(5, a.outcome);
-      qa.bind(6, a.automatic ? 1 : 0);
-      qa.bind(7, static_cast<std::int64_t>(a.duration_ms));
-      qa.exec();
-    }
+    for (const auto& a : i.actions) insertAction(*db_, id, a);
     tx.commit();
     return id;
   });
@@ -155,17 +157,7 @@ Result<std::int64_t> IncidentStore::openIncident(const Incident& i) {
 Result<void> IncidentStore::addAction(std::int64_t incident_id, const Action& a) {
   std::lock_guard lock(mu_);
   return guarded("recording an action", [&]() -> Result<void> {
-    SQLite::Statement q(*db_,
-                        "INSERT INTO actions (incident_id, at_ms, kind, description, outcome, automatic, duration_ms) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, static_cast<std::int64_t>(incident_id));
-    q.bind(2, static_cast<std::int64_t>(a.at_ms));
-    q.bind(3, a.kind);
-    q.bind(4, a.description);
-    q.bind(5, a.outcome);
-    q.bind(6, a.automatic ? 1 : 0);
-    q.bind(7, static_cast<std::int64_t>(a.duration_ms));
-    q.exec();
+    insertAction(*db_, incident_id, a);
     return {};
   });
 }
