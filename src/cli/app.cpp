@@ -80,6 +80,10 @@ int run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   watch->add_option("--daemon-log", watch_options.daemon_log,
                     "dockerd's log file, followed and matched against known failure signatures");
+  watch->add_option("--disk-threshold", watch_options.disk_threshold_percent,
+                    "Data-root space or inode use (percent) that opens a data-root-full incident")
+      ->check(CLI::Range(1.0, 100.0))
+      ->capture_default_str();
   watch->add_option("--undrain-hook", watch_options.undrain_hooks,
                     "Executable run (no shell) when the daemon is back; repeatable")
       ->check(CLI::ExistingFile);

@@ -42,6 +42,7 @@ struct WatchOptions {
   double crash_loop_window_s = 0, crash_loop_quiet_s = 0;
   std::vector<std::string> drain_hooks, undrain_hooks;  // executables run without arguments
   std::string daemon_log;  // dockerd's log file, scanned for known failure signatures
+  double disk_threshold_percent = 90;  // data-root space or inodes
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 

@@ -17,6 +17,7 @@
 #include "docker/event_watcher.h"
 #include "heal/daemon_guard.h"
 #include "heal/daemon_log_watch.h"
+#include "heal/disk_watch.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
 #include "heal/watch_config.h"
@@ -129,6 +130,15 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   if (!options.daemon_log.empty()) log_watch = std::make_unique<heal::DaemonLogWatch>(options.daemon_log, **store, nowMs);
   heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile, log_watch.get());
 
+  // The daemon's own view: its warnings once, then its data-root's space and inodes every 10 s (local engine).
+  std::string data_root;
+  if (auto info = (*client)->info()) {
+    for (const auto& w : info->warnings) SHIPSHAPE_LOG(heal, warn, "[daemon] {}", w);
+    if ((*client)->endpoint().kind == docker::Endpoint::Kind::kUnix) data_root = info->docker_root_dir;
+  }
+  heal::DiskWatch disk(**store, nowMs, options.disk_threshold_percent / 100.0);
+  std::int64_t last_disk_check = 0;
+
   EventQueue queue;
   docker::EventWatcherOptions watch_options;
   // Only what the healer reads: health probes alone produce exec events every few seconds per container.
@@ -167,6 +177,10 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
       last_tick = nowMs();
       if (log_watch) log_watch->poll();
       guard.tick();
+      if (!data_root.empty() && last_tick - last_disk_check >= 10000) {
+        last_disk_check = last_tick;
+        disk.check(data_root);
+      }
       if (!guard.down()) {
         for (const auto& d : healer.tick(last_tick)) engine.apply(d);
       }
