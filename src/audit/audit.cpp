@@ -8,13 +8,13 @@
 #include <optional>
 #include <set>
 #include <tuple>
-#include <fstream>
 #include <sstream>
 
 #include "audit/discovery.h"
 #include "audit/ignores.h"
 #include "audit/live_collector.h"
 #include "audit/parallel.h"
+#include "common/file.h"
 #include "dockerfile/dockerfile.h"
 #include "compose/project.h"
 #include "rules/compose_checks.h"
@@ -22,17 +22,6 @@
 
 namespace shipshape::audit {
 namespace {
-
-std::optional<std::string> readWhole(const std::string& path, std::string* why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *why = std::string("cannot read: ") + std::strerror(errno);
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Parsers report "path:line:column: message"; split it back into a location for SARIF and JSON.
 rules::InputError errorFromParser(const std::string& path, const Error& error) {
@@ -61,10 +50,9 @@ struct FileOutcome {
 
 FileOutcome auditDockerfile(const std::string& path) {
   FileOutcome out;
-  std::string why;
-  auto text = readWhole(path, &why);
+  auto text = readFile(path);
   if (!text) {
-    out.error = rules::InputError{rules::Location::inFile(path), why};
+    out.error = rules::InputError{rules::Location::inFile(path), text.error().message};
     return out;
   }
   auto parsed = dockerfile::parseDockerfile(*text, path);
@@ -166,10 +154,9 @@ void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* 
   };
   std::vector<Parsed> parsed(paths.size());
   parallelFor(paths.size(), [&](std::size_t i) {
-    std::string why;
-    auto text = readWhole(paths[i], &why);
+    auto text = readFile(paths[i]);
     if (!text) {
-      parsed[i].error = rules::InputError{rules::Location::inFile(paths[i]), why};
+      parsed[i].error = rules::InputError{rules::Location::inFile(paths[i]), text.error().message};
       return;
     }
     const auto& env = env_by_dir.at(std::filesystem::path(paths[i]).parent_path().string());

@@ -1,5 +1,7 @@
 #include "audit/live_collector.h"
 
+#include "common/file.h"
+
 #include <sys/statvfs.h>
 
 #include <chrono>
@@ -11,12 +13,10 @@
 namespace shipshape::audit {
 namespace {
 
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Optional host files (daemon.json, the CLI's config.json): absent or unreadable means "not configured".
+std::optional<std::string> readOptional(const std::string& path) {
+  auto text = readFile(path);
+  return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
 }
 
 // The container's memory use from its cgroup: v1 and v2, cgroupfs and systemd drivers.
@@ -93,7 +93,7 @@ Result<rules::LiveSnapshot> collectLive(docker::Client& client, std::vector<rule
   }
 
   if (s.local_engine) {
-    s.daemon_json = readFile("/etc/docker/daemon.json");
+    s.daemon_json = readOptional("/etc/docker/daemon.json");
     struct statvfs fs {};
     if (!s.info.docker_root_dir.empty() && ::statvfs(s.info.docker_root_dir.c_str(), &fs) == 0 && fs.f_blocks > 0) {
       rules::LiveSnapshot::Disk d;
@@ -106,7 +106,7 @@ Result<rules::LiveSnapshot> collectLive(docker::Client& client, std::vector<rule
   const char* home = std::getenv("HOME");
   s.client_config_path = docker_config && *docker_config ? std::string(docker_config) + "/config.json"
                                                          : std::string(home ? home : "") + "/.docker/config.json";
-  s.client_config = readFile(s.client_config_path);
+  s.client_config = readOptional(s.client_config_path);
   return s;
 }
 

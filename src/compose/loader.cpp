@@ -1,12 +1,12 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <yaml.h>
 
+#include "common/file.h"
 #include "compose/project.h"
 
 extern char** environ;
@@ -248,11 +248,9 @@ Result<Node> parseYaml(const std::string& path, std::string_view text, const Env
 }
 
 Result<Node> readYamlFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kIo, path + ": cannot read: " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parseYaml(path, ss.str(), nullptr);
+  auto text = readFile(path);
+  if (!text) return fail(text.error());
+  return parseYaml(path, *text, nullptr);
 }
 
 std::string positionOf(const Node& n, bool key) {
@@ -296,11 +294,8 @@ Node mergeFiles(const std::vector<const Node*>& files) {
 
 Environment projectEnvironment(const std::string& directory, const Environment& process_env) {
   Environment env = process_env;
-  std::ifstream in(std::filesystem::path(directory.empty() ? "." : directory) / ".env");
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    for (auto& [k, v] : parseDotEnv(ss.str())) env.emplace(k, v);  // the process environment wins
+  if (auto dotenv = readFile((std::filesystem::path(directory.empty() ? "." : directory) / ".env").string())) {
+    for (auto& [k, v] : parseDotEnv(*dotenv)) env.emplace(k, v);  // the process environment wins
   }
   return env;
 }
@@ -322,13 +317,10 @@ Result<Project> loadProject(const std::vector<std::string>& files, const Environ
   Environment env = projectEnvironment(std::filesystem::path(files.front()).parent_path().string(), process_env);
   std::vector<Node> nodes;
   for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(ErrorCode::kIo, path + ": cannot read: " + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    project.lines[path] = splitLines(text);
-    auto node = loadFile(path, text, env);
+    auto text = readFile(path);
+    if (!text) return fail(text.error());
+    project.lines[path] = splitLines(*text);
+    auto node = loadFile(path, *text, env);
     if (!node) return fail(node.error());
     nodes.push_back(std::move(*node));
   }
