@@ -84,6 +84,18 @@ int run(int argc, char** argv) {
                     "Data-root space or inode use (percent) that opens a data-root-full incident")
       ->check(CLI::Range(1.0, 100.0))
       ->capture_default_str();
+  watch->add_option("--listen", watch_options.listen,
+                    "Serve /metrics and /healthz on HOST:PORT (loopback unless a token is set)");
+  watch->add_option("--listen-token-file", watch_options.listen_token_file,
+                    "File holding the bearer token /metrics and /healthz require (or SHIPSHAPE_LISTEN_TOKEN)");
+  watch->add_option("--policy", watch_options.policy,
+                    "On starvation: alert (default) or enforce (give unlimited offenders limits)")
+      ->check(CLI::IsMember({"alert", "enforce"}));
+  watch->add_option("--interval", watch_options.interval_s, "Resource sampling interval, seconds (1)")
+      ->check(CLI::Range(0.1, 3600.0));
+  watch->add_option("--host-root", watch_options.host_root,
+                    "Where the host's /sys/fs/cgroup and /proc are mounted (in shipshape's container: /host); "
+                    "default $SHIPSHAPE_HOST_ROOT or /");
   watch->add_option("--undrain-hook", watch_options.undrain_hooks,
                     "Executable run (no shell) when the daemon is back; repeatable")
       ->check(CLI::ExistingFile);

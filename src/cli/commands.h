@@ -43,6 +43,11 @@ struct WatchOptions {
   std::vector<std::string> drain_hooks, undrain_hooks;  // executables run without arguments
   std::string daemon_log;  // dockerd's log file, scanned for known failure signatures
   double disk_threshold_percent = 90;  // data-root space or inodes
+  std::string listen;             // HOST:PORT for /metrics and /healthz; empty: config, else none
+  std::string listen_token_file;  // bearer token (required off loopback); or SHIPSHAPE_LISTEN_TOKEN
+  std::string policy;             // alert (default) | enforce
+  double interval_s = 0;          // resource sampling; 0: config, else 1 s
+  std::string host_root;          // where the host's /sys/fs/cgroup and /proc are (in a container: /host)
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 

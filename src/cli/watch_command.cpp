@@ -10,8 +10,10 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "cli/commands.h"
+#include "common/file.h"
 #include "common/format.h"
 #include "common/log.h"
 #include "docker/event_watcher.h"
@@ -20,7 +22,12 @@
 #include "heal/disk_watch.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
+#include "heal/resource_guard.h"
 #include "heal/watch_config.h"
+#include "notify/webhook.h"
+#include "resources/sampler.h"
+#include "serve/http_server.h"
+#include "serve/metrics.h"
 #include "store/incident_store.h"
 
 namespace shipshape::cli {
@@ -58,6 +65,37 @@ class EventQueue {
 // Internal markers the event watcher thread sends the main loop about the stream itself.
 constexpr const char* kStreamMarker = "shipshape-stream";
 
+// What the main loop publishes for the HTTP endpoints' thread: the last snapshot and the counters.
+class Published {
+ public:
+  void set(std::shared_ptr<const resources::Snapshot> snapshot, const serve::GuardianStatus& status) {
+    std::lock_guard lock(mu_);
+    if (snapshot) snapshot_ = std::move(snapshot);
+    status_ = status;
+  }
+  std::pair<std::shared_ptr<const resources::Snapshot>, serve::GuardianStatus> get() {
+    std::lock_guard lock(mu_);
+    return {snapshot_, status_};
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const resources::Snapshot> snapshot_ = std::make_shared<resources::Snapshot>();
+  serve::GuardianStatus status_;
+};
+
+std::string readToken(const std::string& file) {
+  if (file.empty()) {
+    const char* env = std::getenv("SHIPSHAPE_LISTEN_TOKEN");
+    return env ? env : "";
+  }
+  auto text = readFile(file);
+  if (!text) return "";
+  std::string token = *text;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
+}
+
 }  // namespace
 
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
@@ -87,6 +125,23 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   for (const auto& h : options.undrain_hooks) guard_options.undrain_hooks.push_back({h});
   if (config.hook_timeout_s) guard_options.hook_timeout = ms(*config.hook_timeout_s);
 
+  heal::ResourceGuardOptions resource_options;
+  std::string policy = !options.policy.empty() ? options.policy : config.policy.value_or("alert");
+  heal::parseResourcePolicy(policy, &resource_options.policy);
+  if (config.window_s) resource_options.starvation.window = ms(*config.window_s);
+  if (config.host_cpu) resource_options.starvation.host_cpu = *config.host_cpu;
+  if (config.host_memory) resource_options.starvation.host_memory = *config.host_memory;
+  if (config.throttle) resource_options.starvation.throttle_ratio = *config.throttle;
+  resource_options.limits.cpus = config.limit_cpus;
+  resource_options.limits.memory = config.limit_memory;
+  if (config.limit_percentile) resource_options.limits.percentile = *config.limit_percentile;
+  if (config.limit_headroom) resource_options.limits.headroom = *config.limit_headroom;
+  if (config.limit_max_host_share) resource_options.limits.max_host_cpu_share = *config.limit_max_host_share;
+  auto interval = ms(options.interval_s > 0 ? options.interval_s : config.interval_s.value_or(1.0));
+  std::string listen = !options.listen.empty() ? options.listen : config.listen.value_or("");
+  std::string webhook = config.webhook.value_or("");
+  if (const char* env = std::getenv("SHIPSHAPE_WEBHOOK_URL"); env && *env) webhook = env;
+
   std::string state_dir = options.state_dir.empty() ? store::defaultStateDir() : options.state_dir;
   auto store = store::IncidentStore::open(state_dir);
   if (!store) {
@@ -112,10 +167,61 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   ::sigaction(SIGTERM, &sa, nullptr);
   ::sigaction(SIGINT, &sa, nullptr);
 
+  // Alerts and the open-incident count follow every incident, whichever part of the guardian opened it.
+  std::unique_ptr<notify::WebhookAlerter> alerter;
+  if (!webhook.empty()) {
+    notify::WebhookOptions wo{.url = webhook};
+    if (config.webhook_dedupe_s) wo.dedupe_window = ms(*config.webhook_dedupe_s);
+    if (config.webhook_max_per_minute) wo.max_per_minute = *config.webhook_max_per_minute;
+    alerter = std::make_unique<notify::WebhookAlerter>(wo);
+  }
+  std::atomic<std::int64_t> open_incidents{0};
+  std::atomic<std::uint64_t> opened_total{0}, resolved_total{0};
+  if (auto all = (*store)->list()) {
+    for (const auto& i : *all) open_incidents += i.resolved_at_ms ? 0 : 1;
+  }
+  (*store)->setListener([&](const store::Incident& incident, bool resolved) {
+    open_incidents += resolved ? -1 : 1;
+    ++(resolved ? resolved_total : opened_total);
+    if (alerter) alerter->incident(incident, resolved);
+  });
+
   heal::Healer healer(heal_options);
   heal::HealEngine engine(**client, **store, healer, nowMs);
-  std::fprintf(stderr, "shipshape watch: engine %s, autoheal %s, state %s\n",
-               (*client)->endpoint().display().c_str(), autoheal.c_str(), (*store)->path().c_str());
+  bool local_engine = (*client)->endpoint().kind == docker::Endpoint::Kind::kUnix;
+  std::string host_root = options.host_root;
+  if (host_root.empty()) {
+    if (const char* env = std::getenv("SHIPSHAPE_HOST_ROOT")) host_root = env;
+  }
+  resources::Sampler sampler(**client, {.host = resources::HostPaths::detect(host_root), .host_is_engine = local_engine});
+  heal::ResourceGuard resource_guard(**client, **store, resource_options, nowMs,
+                                     [&](const std::string& id) { sampler.markChanged(id); });
+  Published published;
+  serve::GuardianStatus status{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
+  std::unique_ptr<serve::HttpServer> server;
+  if (!listen.empty()) {
+    serve::ServerOptions so{.listen = listen, .token = readToken(options.listen_token_file)};
+    std::int64_t stall_ms = std::max<std::int64_t>(10000, 5 * interval.count());
+    so.routes["/metrics"] = [&] {
+      auto [snap, st] = published.get();
+      return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = serve::renderMetrics(*snap, st)};
+    };
+    so.routes["/healthz"] = [&, stall_ms] {
+      auto [snap, st] = published.get();
+      bool healthy = false;
+      std::string body = serve::renderHealthz(*snap, st, nowMs(), stall_ms, &healthy);
+      return serve::HttpReply{.status = healthy ? 200 : 503, .content_type = "application/json", .body = body};
+    };
+    auto started = serve::HttpServer::start(std::move(so));
+    if (!started) {
+      printError(started.error());
+      return ExitCode::kError;
+    }
+    server = std::move(*started);
+  }
+  std::fprintf(stderr, "shipshape watch: engine %s, autoheal %s, policy %s, state %s%s\n",
+               (*client)->endpoint().display().c_str(), autoheal.c_str(), policy.c_str(), (*store)->path().c_str(),
+               server ? (", metrics on http://" + server->address() + "/metrics").c_str() : "");
 
   // Containers that are already unhealthy: at start-up, and again after every daemon outage.
   auto reconcile = [&] {
@@ -142,7 +248,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   EventQueue queue;
   docker::EventWatcherOptions watch_options;
   // Only what the healer reads: health probes alone produce exec events every few seconds per container.
-  watch_options.filters = {{"type", {"container"}}, {"event", {"health_status", "die", "destroy"}}};
+  watch_options.filters = {{"type", {"container"}}, {"event", {"health_status", "die", "destroy", "start", "update", "oom"}}};
   watch_options.since = docker::sinceFromNanos(nowMs() * 1000000);
   // Reconnect fast: a refused connect on a local socket costs microseconds, and the outage's end is measured
   // from the moment the daemon answers.
@@ -164,6 +270,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   std::thread events([&] { watcher.run(g_stop); });
 
   std::int64_t last_tick = nowMs();
+  std::int64_t last_sample = 0;
   while (!g_stop.load()) {
     for (const auto& e : queue.take(std::chrono::milliseconds(250))) {
       if (e.type == kStreamMarker) {
@@ -171,7 +278,30 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
         if (e.action == "back") guard.streamBack(e.time_nano / 1000000);
         continue;
       }
+      // start/update change what the sampler tracks; the rest is the healer's.
+      if (e.action == "start") {
+        sampler.markDirty();
+        continue;
+      }
+      if (e.action == "update") {
+        sampler.markChanged(e.actor_id);
+        continue;
+      }
+      if (e.action == "oom") {
+        auto name = e.attributes.find("name");
+        resource_guard.onOomEvent(e.actor_id, name != e.attributes.end() ? name->second : e.actor_id.substr(0, 12),
+                                  e.time_nano / 1000000);
+        continue;
+      }
+      if (e.action == "die") sampler.markDirty();
       for (const auto& d : healer.onEvent(e, nowMs())) engine.apply(d);
+    }
+    std::shared_ptr<const resources::Snapshot> snapshot;
+    if (!guard.down() && nowMs() - last_sample >= interval.count()) {
+      last_sample = nowMs();
+      auto s = std::make_shared<resources::Snapshot>(sampler.sample());
+      resource_guard.observe(*s);
+      snapshot = std::move(s);
     }
     if (nowMs() - last_tick >= 1000) {
       last_tick = nowMs();
@@ -185,6 +315,25 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
         for (const auto& d : healer.tick(last_tick)) engine.apply(d);
       }
     }
+    const auto& hc = engine.counters();
+    const auto& rc = resource_guard.counters();
+    status.daemon_up = !guard.down();
+    status.daemon_ping_ms = guard.lastPingMs();
+    status.restarts = hc.restarts.load();
+    status.crash_loops = hc.crash_loops.load();
+    status.incidents_opened = opened_total.load();
+    status.incidents_resolved = resolved_total.load();
+    status.starvation_detections = rc.detections;
+    status.limits_applied = rc.limits_applied;
+    status.limits_failed = rc.limits_failed;
+    status.open_incidents = open_incidents.load();
+    if (alerter) {
+      status.alerts_sent = alerter->counters().sent.load();
+      status.alerts_failed = alerter->counters().failed.load();
+      status.alerts_suppressed = alerter->counters().deduplicated.load() + alerter->counters().rate_limited.load();
+    }
+    status.last_loop_ms = nowMs();
+    published.set(std::move(snapshot), status);
   }
   events.join();
   const auto& c = engine.counters();

@@ -386,9 +386,10 @@ Result<void> Client::events(const EventQuery& q, const std::function<bool(const 
   return {};
 }
 
-Result<StatsSample> Client::stats(std::string_view id) {
+Result<StatsSample> Client::stats(std::string_view id, bool one_shot) {
   Call c{.path = "/containers/" + pathSegment(id) + "/stats", .what = "reading stats of " + std::string(id)};
   c.query.emplace_back("stream", "0");
+  if (one_shot) c.query.emplace_back("one-shot", "1");
   return checkStatus(call(c), c.what).and_then([](const HttpResponse& r) { return parseStats(r.body); });
 }
 

@@ -110,7 +110,8 @@ class Client {
                       const std::function<void()>& on_connected = {});
 
   // One sample with both current and previous CPU readings filled (the daemon waits about a second).
-  Result<StatsSample> stats(std::string_view id);
+  // `one_shot`: answer at once with no previous CPU reading (API 1.41+); the caller computes rates.
+  Result<StatsSample> stats(std::string_view id, bool one_shot = false);
   // A sample per second until `on_sample` returns false, `cancel` is set or the container stops.
   Result<void> streamStats(std::string_view id, const std::function<bool(const StatsSample&)>& on_sample,
                            Cancel cancel);

@@ -1,5 +1,7 @@
 #include "report/incident_report.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/format.h"
@@ -42,11 +44,19 @@ json incidentJson(const store::Incident& i) {
 }  // namespace
 
 std::string incidentsTable(const std::vector<store::Incident>& incidents) {
-  std::string out = "ID    KIND         SUBJECT                  OPENED                     DETECT    RECOVER   DOWNTIME\n";
+  // Columns as wide as their widest cell, like docker ps.
+  int kind_w = 4, subject_w = 7;
   for (const auto& i : incidents) {
-    char line[512];
-    std::snprintf(line, sizeof line, "%-5lld %-12s %-24s %-26s %-9s %-9s %s\n", static_cast<long long>(i.id),
-                  i.kind.c_str(), i.subject.c_str(), isoTimeMs(i.detected_at_ms).c_str(),
+    kind_w = std::max(kind_w, static_cast<int>(i.kind.size()));
+    subject_w = std::max(subject_w, static_cast<int>(i.subject.size()));
+  }
+  char line[1024];
+  std::snprintf(line, sizeof line, "%-5s %-*s %-*s %-24s %-9s %-9s %s\n", "ID", kind_w, "KIND", subject_w, "SUBJECT",
+                "OPENED", "DETECT", "RECOVER", "DOWNTIME");
+  std::string out = line;
+  for (const auto& i : incidents) {
+    std::snprintf(line, sizeof line, "%-5lld %-*s %-*s %-24s %-9s %-9s %s\n", static_cast<long long>(i.id), kind_w,
+                  i.kind.c_str(), subject_w, i.subject.c_str(), isoTimeMs(i.detected_at_ms).c_str(),
                   formatDurationMs(i.timeToDetectMs()).c_str(), orDash(i.timeToRecoverMs()).c_str(),
                   i.resolved_at_ms ? formatDurationMs(*i.downtimeMs()).c_str() : "open");
     out += line;

@@ -132,6 +132,16 @@ Result<void> IncidentStore::migrate() {
 }
 
 Result<std::int64_t> IncidentStore::openIncident(const Incident& i) {
+  auto id = insertIncident(i);
+  if (id && listener_) {
+    Incident recorded = i;
+    recorded.id = *id;
+    listener_(recorded, false);
+  }
+  return id;
+}
+
+Result<std::int64_t> IncidentStore::insertIncident(const Incident& i) {
   std::lock_guard lock(mu_);
   return guarded("recording an incident", [&]() -> Result<std::int64_t> {
     SQLite::Transaction tx(*db_);
@@ -163,15 +173,23 @@ Result<void> IncidentStore::addAction(std::int64_t incident_id, const Action& a)
 }
 
 Result<void> IncidentStore::resolve(std::int64_t incident_id, std::int64_t resolved_at_ms, const std::string& result) {
-  std::lock_guard lock(mu_);
-  return guarded("resolving an incident", [&]() -> Result<void> {
-    SQLite::Statement q(*db_, "UPDATE incidents SET resolved_at_ms = ?, result = ? WHERE id = ? AND resolved_at_ms IS NULL");
-    q.bind(1, static_cast<std::int64_t>(resolved_at_ms));
-    q.bind(2, result);
-    q.bind(3, static_cast<std::int64_t>(incident_id));
-    q.exec();
-    return {};
-  });
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    auto done = guarded("resolving an incident", [&]() -> Result<void> {
+      SQLite::Statement q(*db_, "UPDATE incidents SET resolved_at_ms = ?, result = ? WHERE id = ? AND resolved_at_ms IS NULL");
+      q.bind(1, static_cast<std::int64_t>(resolved_at_ms));
+      q.bind(2, result);
+      q.bind(3, static_cast<std::int64_t>(incident_id));
+      changed = q.exec() > 0;
+      return {};
+    });
+    if (!done) return done;
+  }
+  if (changed && listener_) {
+    if (auto incident = get(incident_id)) listener_(*incident, true);
+  }
+  return {};
 }
 
 Result<std::vector<Action>> IncidentStore::actionsOf(std::int64_t incident_id) {

@@ -3,6 +3,7 @@
 // calls are serialised internally, so it may be shared between threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,14 +41,21 @@ class IncidentStore {
 
   const std::string& path() const { return path_; }
 
+  // Called after an incident is recorded as opened (resolved = false) or resolved (true), outside the
+  // store's lock, on the caller's thread. Set it before the store is shared between threads.
+  using Listener = std::function<void(const Incident& incident, bool resolved)>;
+  void setListener(Listener listener) { listener_ = std::move(listener); }
+
  private:
   IncidentStore(std::unique_ptr<SQLite::Database> db, std::string path);
   Result<void> migrate();
+  Result<std::int64_t> insertIncident(const Incident& incident);
   Result<std::vector<Action>> actionsOf(std::int64_t incident_id);
 
   std::mutex mu_;
   std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
   std::string path_;
+  Listener listener_;
 };
 
 // The default state directory: /var/lib/shipshape for root, $XDG_STATE_HOME/shipshape (or

@@ -28,8 +28,11 @@ size_t upload(char* buffer, size_t size, size_t count, void* user) {
 }  // namespace
 
 Result<HttpResult> httpRequest(const std::string& method, const std::string& url, const std::string& body,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout, const std::vector<std::string>& headers) {
   CURL* curl = curl_easy_init();
+  curl_slist* header_list = nullptr;
+  for (const auto& h : headers) header_list = curl_slist_append(header_list, h.c_str());
+  if (header_list) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list);
   HttpResult result;
   UploadState state{&body};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -48,6 +51,7 @@ Result<HttpResult> httpRequest(const std::string& method, const std::string& url
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup(curl);
+  curl_slist_free_all(header_list);
   if (rc != CURLE_OK) return fail(ErrorCode::kUnreachable, method + " " + url + ": " + curl_easy_strerror(rc));
   result.status = static_cast<int>(status);
   return result;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -14,7 +15,8 @@ struct HttpResult {
 };
 
 Result<HttpResult> httpRequest(const std::string& method, const std::string& url, const std::string& body = "",
-                               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                               std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                               const std::vector<std::string>& headers = {});
 // Retries connection failures until `deadline` (the app may still be starting).
 Result<HttpResult> httpGetWhenUp(const std::string& url, std::chrono::milliseconds deadline);
 
