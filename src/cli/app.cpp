@@ -100,6 +100,16 @@ int run(int argc, char** argv) {
                     "Executable run (no shell) when the daemon is back; repeatable")
       ->check(CLI::ExistingFile);
 
+  TopOptions top_options;
+  auto* top = app.add_subcommand("top", "Live resource view like docker stats, sorted by CPU, flagging containers "
+                                        "without limits");
+  top->add_option("--interval", top_options.interval_s, "Seconds between samples")->check(CLI::Range(0.2, 60.0))
+      ->capture_default_str();
+  top->add_option("--sort", top_options.sort, "cpu | memory | name")->check(CLI::IsMember({"cpu", "memory", "name"}))
+      ->capture_default_str();
+  top->add_flag("--no-stream", top_options.no_stream, "Print one table and exit (also when stdout is not a terminal)");
+  top->add_option("--host-root", top_options.host_root, "Where the host's /sys/fs/cgroup and /proc are mounted");
+
   IncidentsOptions incidents_options;
   auto* incidents = app.add_subcommand("incidents", "What the guardian saw and did: list, or show ID as a STAR report");
   incidents->add_option("action", incidents_options.action, "list | show")->check(CLI::IsMember({"list", "show"}));
@@ -132,6 +142,7 @@ int run(int argc, char** argv) {
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));
   if (watch->parsed()) return toInt(runWatch(global, watch_options));
+  if (top->parsed()) return toInt(runTop(global, top_options));
   if (incidents->parsed()) {
     if (incidents_options.action == "show" && incidents_options.id <= 0) {
       std::fprintf(stderr, "shipshape: incidents show needs an incident ID\n");

@@ -51,6 +51,14 @@ struct WatchOptions {
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 
+struct TopOptions {
+  double interval_s = 1;
+  std::string sort = "cpu";  // cpu | memory | name
+  bool no_stream = false;
+  std::string host_root;
+};
+ExitCode runTop(const GlobalOptions& global, const TopOptions& options);
+
 struct IncidentsOptions {
   std::string action = "list";  // list | show
   std::int64_t id = 0;
