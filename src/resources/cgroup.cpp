@@ -173,8 +173,8 @@ const std::string* CgroupReader::readFile(File f) {
   return &buffer_;
 }
 
-Result<CgroupSample> CgroupReader::read() {
-  CgroupSample s;
+Result<CgroupSample> CgroupReader::read(const ReadPlan& plan) {
+  CgroupSample s = last_;
   s.at_ns = monotonicNs();
   auto text = [&](File f) -> std::string_view {
     const std::string* t = readFile(f);
@@ -184,43 +184,54 @@ Result<CgroupSample> CgroupReader::read() {
   const std::string* usage = readFile(kMemUsage);
   if (!usage) return fail(ErrorCode::kNotFound, "cgroup " + relative_path_ + " is gone");
   s.memory_usage = parseNumber(*usage);
-  s.memory_limit = parseLimit(text(kMemLimit));
-  auto mem = parseFlatKeyed(text(kMemStat));
-  auto get = [](const auto& m, std::string_view k) {
-    auto it = m.find(k);
-    return it == m.end() ? 0ULL : static_cast<unsigned long long>(it->second);
-  };
-  auto cpu = parseFlatKeyed(text(kCpuStat));
-  s.cpu_periods = get(cpu, "nr_periods");
-  s.cpu_throttled_periods = get(cpu, "nr_throttled");
-  if (version_ == CgroupVersion::kV2) {
-    s.cpu_usage_ns = get(cpu, "usage_usec") * 1000;
-    s.cpu_throttled_ns = get(cpu, "throttled_usec") * 1000;
-    std::uint64_t inactive = get(mem, "inactive_file");
-    s.memory_working_set = s.memory_usage > inactive ? s.memory_usage - inactive : 0;
-    s.memory_rss = get(mem, "anon");
-    s.memory_cache = get(mem, "file");
-    auto events = parseFlatKeyed(text(kMemEvents));
-    s.oom_kills = get(events, "oom_kill");
-    s.memory_failcnt = get(events, "max");
-    s.io = parseIoStat(text(kIo));
+  std::uint64_t m[3];
+  std::uint64_t c[4];
+  bool v2 = version_ == CgroupVersion::kV2;
+  if (v2) {
+    scanFlatKeyed(text(kMemStat), {"inactive_file", "anon", "file"}, m);
+    // cgroup v2 keeps CPU usage and throttling in one file: always read.
+    scanFlatKeyed(text(kCpuStat), {"usage_usec", "nr_periods", "nr_throttled", "throttled_usec"}, c);
+    s.cpu_usage_ns = c[0] * 1000;
+    s.cpu_periods = c[1];
+    s.cpu_throttled_periods = c[2];
+    s.cpu_throttled_ns = c[3] * 1000;
   } else {
+    scanFlatKeyed(text(kMemStat), {"total_inactive_file", "total_rss", "total_cache"}, m);
     s.cpu_usage_ns = parseNumber(text(kCpuUsage));
-    s.cpu_throttled_ns = get(cpu, "throttled_time");
-    std::uint64_t inactive = get(mem, "total_inactive_file");
-    s.memory_working_set = s.memory_usage > inactive ? s.memory_usage - inactive : 0;
-    s.memory_rss = get(mem, "total_rss");
-    s.memory_cache = get(mem, "total_cache");
-    s.oom_kills = get(parseFlatKeyed(text(kMemEvents)), "oom_kill");
-    s.memory_failcnt = parseNumber(text(kMemFailcnt));
-    s.io = parseBlkioServiceBytes(text(kIo));
+    if (plan.throttling) {
+      scanFlatKeyed(text(kCpuStat), {"nr_periods", "nr_throttled", "throttled_time"}, c);
+      s.cpu_periods = c[0];
+      s.cpu_throttled_periods = c[1];
+      s.cpu_throttled_ns = c[2];
+    }
   }
-  s.pids = parseNumber(text(kPids));
-  s.pids_limit = parseLimit(text(kPidsMax));
-  if (const std::string* net = readFile(kNetDev)) {
-    s.net = parseNetDev(*net);
-    s.has_net = true;
+  s.memory_working_set = s.memory_usage > m[0] ? s.memory_usage - m[0] : 0;
+  s.memory_rss = m[1];
+  s.memory_cache = m[2];
+  if (plan.slow) {
+    s.slow_at_ns = s.at_ns;
+    s.memory_limit = parseLimit(text(kMemLimit));
+    if (v2) {
+      std::uint64_t e[2];
+      scanFlatKeyed(text(kMemEvents), {"oom_kill", "max"}, e);
+      s.oom_kills = e[0];
+      s.memory_failcnt = e[1];
+      s.io = parseIoStat(text(kIo));
+    } else {
+      std::uint64_t e[1];
+      scanFlatKeyed(text(kMemEvents), {"oom_kill"}, e);
+      s.oom_kills = e[0];
+      s.memory_failcnt = parseNumber(text(kMemFailcnt));
+      s.io = parseBlkioServiceBytes(text(kIo));
+    }
+    s.pids = parseNumber(text(kPids));
+    s.pids_limit = parseLimit(text(kPidsMax));
+    if (const std::string* net = readFile(kNetDev)) {
+      s.net = parseNetDev(*net);
+      s.has_net = true;
+    }
   }
+  last_ = s;
   return s;
 }
 

@@ -41,6 +41,27 @@ std::map<std::string, std::uint64_t, std::less<>> parseFlatKeyed(std::string_vie
   return out;
 }
 
+void scanFlatKeyed(std::string_view text, std::initializer_list<std::string_view> keys, std::uint64_t* values) {
+  std::size_t n = keys.size();
+  for (std::size_t i = 0; i < n; ++i) values[i] = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    auto space = line.find(' ');
+    if (space == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, space);
+    std::size_t i = 0;
+    for (auto k : keys) {
+      if (k == key) {
+        values[i] = number(line.substr(space + 1));
+        break;
+      }
+      ++i;
+    }
+  }
+}
+
 std::uint64_t parseNumber(std::string_view text) {
   while (!text.empty() && (text.front() == ' ')) text.remove_prefix(1);
   return number(text);

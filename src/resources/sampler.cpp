@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include "common/file.h"
 #include "common/format.h"
 #include "common/log.h"
@@ -13,6 +15,8 @@ struct Sampler::Tracked {
   std::unique_ptr<CgroupReader> reader;  // null: read through the API
   CgroupSample last;
   bool has_last = false;
+  // Rates of the slow counters, kept between their reads.
+  double net_rx = 0, net_tx = 0, io_read = 0, io_write = 0;
 };
 
 namespace {
@@ -99,6 +103,7 @@ void Sampler::sampleFromApi(Tracked& t, ContainerUsage& u) {
   if (!s) return;
   CgroupSample& r = u.raw;
   r.at_ns = monotonicNs();
+  r.slow_at_ns = r.at_ns;  // the API answers everything at once
   r.cpu_usage_ns = s->cpu_total;
   r.cpu_throttled_periods = s->throttled_periods;
   r.cpu_throttled_ns = s->throttled_time_ns;
@@ -140,12 +145,15 @@ Snapshot Sampler::sample() {
     if (auto meminfo = readFile(meminfo_path_)) snap.memory = parseMeminfo(*meminfo);
   }
   snap.containers.reserve(tracked_.size());
+  bool slow_pass = samples_++ % static_cast<std::uint64_t>(std::max(1, options_.slow_every)) == 0;
   for (auto it = tracked_.begin(); it != tracked_.end();) {
     Tracked& t = *it->second;
     ContainerUsage u;
     u.info = t.info;
     if (t.reader) {
-      auto raw = t.reader->read();
+      // A new container gets everything on its first read.
+      ReadPlan plan{.slow = slow_pass || !t.has_last, .throttling = t.info->hasCpuLimit()};
+      auto raw = t.reader->read(plan);
       if (!raw) {
         // The cgroup went away: the container stopped. Forget it; the next refresh knows the rest.
         it = tracked_.erase(it);
@@ -171,11 +179,20 @@ Snapshot Sampler::sample() {
                               ? static_cast<double>(b.cpu_throttled_periods - a.cpu_throttled_periods) / static_cast<double>(periods)
                               : 0;
       u.new_oom_kills = b.oom_kills > a.oom_kills ? b.oom_kills - a.oom_kills : 0;
-      u.net_rx_per_s = perSecond(b.net.rx, a.net.rx, seconds);
-      u.net_tx_per_s = perSecond(b.net.tx, a.net.tx, seconds);
-      u.io_read_per_s = perSecond(b.io.read, a.io.read, seconds);
-      u.io_write_per_s = perSecond(b.io.write, a.io.write, seconds);
+      if (b.slow_at_ns > a.slow_at_ns) {
+        double slow_seconds = static_cast<double>(b.slow_at_ns - a.slow_at_ns) / 1e9;
+        t.net_rx = perSecond(b.net.rx, a.net.rx, slow_seconds);
+        t.net_tx = perSecond(b.net.tx, a.net.tx, slow_seconds);
+        t.io_read = perSecond(b.io.read, a.io.read, slow_seconds);
+        t.io_write = perSecond(b.io.write, a.io.write, slow_seconds);
+      }
+      u.net_rx_per_s = t.net_rx;
+      u.net_tx_per_s = t.net_tx;
+      u.io_read_per_s = t.io_read;
+      u.io_write_per_s = t.io_write;
     }
+    // Skipped slow counters carry their last values (and slow_at_ns), so the next slow pass's rates span
+    // the time between the two slow reads.
     t.last = u.raw;
     t.has_last = true;
     snap.containers.push_back(std::move(u));

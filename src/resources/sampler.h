@@ -62,6 +62,8 @@ struct Snapshot {
 struct SamplerOptions {
   HostPaths host;
   std::chrono::milliseconds refresh_every{30000};
+  // Slow counters (OOM kills, PIDs, block and network I/O) every this many samples; CPU and memory always.
+  int slow_every = 5;
   // Read host CPU and memory from this machine (false when the engine is remote: the numbers would be ours).
   bool host_is_engine = true;
 };
@@ -96,6 +98,7 @@ class Sampler {
   std::int64_t last_refresh_ms_ = 0;
   HostCpu last_cpu_;
   std::uint64_t api_fallbacks_ = 0;
+  std::uint64_t samples_ = 0;
   std::string proc_stat_path_, meminfo_path_;
 };
 
