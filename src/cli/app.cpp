@@ -79,7 +79,8 @@ int run(int argc, char** argv) {
                     "Executable run (no shell) when the daemon goes down; repeatable")
       ->check(CLI::ExistingFile);
   watch->add_option("--daemon-log", watch_options.daemon_log,
-                    "dockerd's log file, followed and matched against known failure signatures");
+                    "dockerd's log: a file, or journald[:UNIT][@DIR] (default unit docker.service), matched "
+                    "against known failure signatures");
   watch->add_option("--disk-threshold", watch_options.disk_threshold_percent,
                     "Data-root space or inode use (percent) that opens a data-root-full incident")
       ->check(CLI::Range(1.0, 100.0))

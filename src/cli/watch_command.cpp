@@ -23,6 +23,7 @@
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
 #include "heal/resource_guard.h"
+#include "heal/swarm_drain.h"
 #include "heal/watch_config.h"
 #include "notify/webhook.h"
 #include "resources/sampler.h"
@@ -233,7 +234,24 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   };
   reconcile();
   std::unique_ptr<heal::DaemonLogWatch> log_watch;
-  if (!options.daemon_log.empty()) log_watch = std::make_unique<heal::DaemonLogWatch>(options.daemon_log, **store, nowMs);
+  if (!options.daemon_log.empty()) {
+    auto source = heal::openLogSource(options.daemon_log);
+    if (!source) {
+      printError(source.error());
+      return ExitCode::kError;
+    }
+    log_watch = std::make_unique<heal::DaemonLogWatch>(std::move(*source), **store, nowMs);
+  }
+  // In a Swarm (or when the config names a node), the node is drained while the engine is down.
+  std::unique_ptr<heal::SwarmDrain> swarm;
+  {
+    auto candidate = std::make_unique<heal::SwarmDrain>(**client, heal::SwarmDrainOptions{config.swarm_node, config.swarm_managers});
+    if (candidate->learn() || config.swarm_configured) {
+      swarm = std::move(candidate);
+      guard_options.swarm = swarm.get();
+      SHIPSHAPE_LOG(heal, info, "[swarm] node {} is drained during engine outages", swarm->node().empty() ? "(unknown)" : swarm->node());
+    }
+  }
   heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile, log_watch.get());
 
   // The daemon's own view: its warnings once, then its data-root's space and inodes every 10 s (local engine).

@@ -241,6 +241,48 @@ Result<void> Client::removeContainer(std::string_view id, const RemoveOptions& o
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
 }
 
+namespace {
+
+struct NodeState {
+  std::int64_t version = 0;
+  nlohmann::json spec;
+};
+
+Result<NodeState> parseNode(const std::string& body, std::string_view id) {
+  try {
+    auto j = nlohmann::json::parse(body);
+    return NodeState{j.at("Version").at("Index").get<std::int64_t>(), j.at("Spec")};
+  } catch (const nlohmann::json::exception& e) {
+    return fail(ErrorCode::kProtocol, "node " + std::string(id) + ": unexpected answer: " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<std::string> Client::nodeAvailability(std::string_view node_id) {
+  Call c{.path = "/nodes/" + pathSegment(node_id), .what = "inspecting swarm node " + std::string(node_id)};
+  auto response = checkStatus(call(c), c.what);
+  if (!response) return fail(response.error());
+  auto node = parseNode(response->body, node_id);
+  if (!node) return fail(node.error());
+  return node->spec.value("Availability", std::string("active"));
+}
+
+Result<void> Client::setNodeAvailability(std::string_view node_id, std::string_view availability) {
+  Call get{.path = "/nodes/" + pathSegment(node_id), .what = "inspecting swarm node " + std::string(node_id)};
+  auto response = checkStatus(call(get), get.what);
+  if (!response) return fail(response.error());
+  auto node = parseNode(response->body, node_id);
+  if (!node) return fail(node.error());
+  node->spec["Availability"] = std::string(availability);
+  Call post{.method = "POST", .path = "/nodes/" + pathSegment(node_id) + "/update", .body = node->spec.dump(),
+            .json_body = true, .what = "setting swarm node " + std::string(node_id) + " to " + std::string(availability)};
+  post.query.emplace_back("version", std::to_string(node->version));
+  auto updated = checkStatus(call(post), post.what);
+  if (!updated) return fail(updated.error());
+  return {};
+}
+
 Result<std::vector<std::string>> Client::updateContainer(std::string_view id, const ResourceUpdate& update) {
   Call c{.method = "POST", .path = "/containers/" + pathSegment(id) + "/update",
          .body = resourceUpdateJson(update), .json_body = true, .what = "updating container " + std::string(id)};

@@ -99,6 +99,11 @@ class Client {
   // POST /images/load: loads a `docker save` tar (no registry needed); fails with the daemon's message.
   Result<void> loadImage(std::string tar);
 
+  // Swarm (through a manager): a node's availability, "active", "pause" or "drain", and changing it (the
+  // node's spec is read and written back whole, with its version, as the docker CLI does).
+  Result<std::string> nodeAvailability(std::string_view node_id);
+  Result<void> setNodeAvailability(std::string_view node_id, std::string_view availability);
+
   Result<std::vector<Volume>> listVolumes(const Filters& filters = {});
   Result<Volume> inspectVolume(std::string_view name);
   Result<Volume> createVolume(std::string_view name, const Labels& labels = {}, std::string_view driver = "local");

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "heal/hook_runner.h"
+#include "heal/swarm_drain.h"
 
 namespace shipshape::heal {
 
@@ -67,11 +68,19 @@ void DaemonGuard::markDown(std::int64_t since_ms, const std::string& why) {
     }
   }
   runHooks(options_.drain_hooks, "drain");
+  if (options_.swarm) {
+    auto action = options_.swarm->drain();
+    if (incident_id_ > 0) store_.addAction(incident_id_, action);
+  }
 }
 
 void DaemonGuard::markUp(std::int64_t at_ms) {
   std::int64_t id = incident_id_;
   runHooks(options_.undrain_hooks, "undrain");
+  if (options_.swarm) {
+    auto action = options_.swarm->undrain();
+    if (id > 0) store_.addAction(id, action);
+  }
   if (reconcile_) reconcile_();
   if (id > 0) {
     store_.addAction(id, {clock_(), "reconcile", "re-read unhealthy containers after the outage", "ok", true, 0});

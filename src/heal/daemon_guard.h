@@ -15,11 +15,14 @@
 
 namespace shipshape::heal {
 
+class SwarmDrain;
+
 struct DaemonGuardOptions {
   std::vector<std::vector<std::string>> drain_hooks;    // each an argv
   std::vector<std::vector<std::string>> undrain_hooks;
   std::chrono::milliseconds hook_timeout{30000};
   int failed_pings_for_down = 2;  // a hung daemon keeps the stream open but stops answering
+  SwarmDrain* swarm = nullptr;    // in a Swarm: drain this node during the outage
 };
 
 class DaemonGuard {

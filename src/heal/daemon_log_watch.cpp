@@ -4,13 +4,13 @@
 
 namespace shipshape::heal {
 
-DaemonLogWatch::DaemonLogWatch(std::string path, store::IncidentStore& store, Clock clock,
+DaemonLogWatch::DaemonLogWatch(std::unique_ptr<LogSource> source, store::IncidentStore& store, Clock clock,
                                std::chrono::milliseconds quiet)
-    : follower_(std::move(path)), store_(store), clock_(std::move(clock)), quiet_(quiet) {}
+    : source_(std::move(source)), store_(store), clock_(std::move(clock)), quiet_(quiet) {}
 
 void DaemonLogWatch::poll() {
   std::int64_t now = clock_();
-  for (const auto& line : follower_.poll()) {
+  for (const auto& line : source_->poll()) {
     if (const LogSignature* s = matchLogLine(line)) onHit(*s, line, now);
   }
   for (auto& [id, st] : state_) {
@@ -41,9 +41,9 @@ void DaemonLogWatch::onHit(const LogSignature& s, const std::string& line, std::
   store::Incident incident;
   incident.kind = "daemon-" + std::string(s.id);
   incident.subject = "daemon";
-  incident.subject_id = follower_.path();
+  incident.subject_id = source_->describe();
   std::string excerpt = line.size() > 400 ? line.substr(0, 400) + "…" : line;
-  incident.situation = "the daemon's log (" + follower_.path() + ") shows a known failure: " + excerpt;
+  incident.situation = "the daemon's log (" + source_->describe() + ") shows a known failure: " + excerpt;
   incident.task = std::string(s.diagnosis) + "; " + (s.permanent ? "it does not clear by itself" : "it may clear");
   incident.started_at_ms = st.recent.front();
   incident.detected_at_ms = now;

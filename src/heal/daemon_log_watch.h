@@ -1,4 +1,4 @@
-// Reads the daemon's log (a file; `--daemon-log`) and turns known failure signatures into incidents with
+// Reads the daemon's log (a file or the journal; `--daemon-log`, heal/log_source.h) and turns known failure signatures into incidents with
 // their diagnosis and runbook: kind "daemon-<signature>", subject "daemon", one open incident per signature,
 // closed after a quiet period without new matches. Single-threaded: polled from the guardian's loop.
 #pragma once
@@ -11,7 +11,9 @@
 #include <optional>
 #include <string>
 
-#include "heal/log_follower.h"
+#include <memory>
+
+#include "heal/log_source.h"
 #include "heal/log_signatures.h"
 #include "store/incident_store.h"
 
@@ -26,7 +28,7 @@ struct LogHit {
 class DaemonLogWatch {
  public:
   using Clock = std::function<std::int64_t()>;
-  DaemonLogWatch(std::string path, store::IncidentStore& store, Clock clock,
+  DaemonLogWatch(std::unique_ptr<LogSource> source, store::IncidentStore& store, Clock clock,
                  std::chrono::milliseconds quiet = std::chrono::minutes(10));
 
   void poll();
@@ -42,7 +44,7 @@ class DaemonLogWatch {
   };
   void onHit(const LogSignature& s, const std::string& line, std::int64_t now);
 
-  LogFollower follower_;
+  std::unique_ptr<LogSource> source_;
   store::IncidentStore& store_;
   Clock clock_;
   std::chrono::milliseconds quiet_;

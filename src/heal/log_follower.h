@@ -8,15 +8,18 @@
 
 #include <sys/types.h>
 
+#include "heal/log_source.h"
+
 namespace shipshape::heal {
 
-class LogFollower {
+class LogFollower : public LogSource {
  public:
   // Starts at the end of the file; `backlog_bytes` of what is already there are read first (to diagnose the
   // state the daemon is in when we start).
   LogFollower(std::string path, std::size_t backlog_bytes = 65536);
   // Complete lines appended since the last poll.
-  std::vector<std::string> poll();
+  std::vector<std::string> poll() override;
+  std::string describe() const override { return path_; }
   const std::string& path() const { return path_; }
 
  private:

@@ -162,6 +162,15 @@ Result<WatchConfig> loadWatchConfig(const std::string& path) {
   if (const Node* r = root->get("resources")) {
     if (auto ok = readResources(*r, c); !ok) return fail(ok.error());
   }
+  if (const Node* s = root->get("swarm")) {
+    if (!s->isMap()) return fail(ErrorCode::kInvalidArgument, at(*s) + ": swarm must be a mapping");
+    c.swarm_configured = true;
+    if (const Node* n = s->get("node")) c.swarm_node = n->text();
+    if (const Node* m = s->get("managers")) {
+      if (!m->isSeq()) return fail(ErrorCode::kInvalidArgument, at(*m) + ": managers must be a list of endpoints");
+      for (const auto& e : m->seq) c.swarm_managers.push_back(e.text());
+    }
+  }
   if (const Node* a = root->get("alerts")) {
     if (auto ok = readAlerts(*a, c); !ok) return fail(ok.error());
   }

@@ -20,6 +20,9 @@
 //       percentile: 95
 //       headroom: 1.5
 //       max_host_share: 50%     # a computed CPU limit never above this share of the host
+//   swarm:                      # in a Swarm, drain this node while its engine is down (automatic when the
+//     node: ID                  #   engine is a swarm node; default node: its own)
+//     managers: [tcp://10.0.0.2:2376]   # asked in order when the local engine is down
 //   alerts:
 //     webhook: https://hooks.slack.com/services/...   # or SHIPSHAPE_WEBHOOK_URL
 //     dedupe: 10m
@@ -47,6 +50,9 @@ struct WatchConfig {
   std::optional<double> host_cpu, host_memory, throttle;  // ratios 0..1
   std::optional<double> limit_cpus, limit_percentile, limit_headroom, limit_max_host_share;
   std::optional<std::uint64_t> limit_memory;
+  bool swarm_configured = false;
+  std::string swarm_node;
+  std::vector<std::string> swarm_managers;
   std::optional<std::string> webhook;
   std::optional<double> webhook_dedupe_s;
   std::optional<int> webhook_max_per_minute;
