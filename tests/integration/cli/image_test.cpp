@@ -27,6 +27,8 @@ class Image : public DockerTest {
     spec.readonly_rootfs = true;
     spec.cap_drop = {"ALL"};
     spec.security_opt = {"no-new-privileges"};
+    // The sanitizer build's binary runs in here too; LeakSanitizer needs ptrace, which no-capabilities denies.
+    spec.env = {"ASAN_OPTIONS=detect_leaks=0"};
     spec.binds = {"/var/run/docker.sock:/var/run/docker.sock", "/sys/fs/cgroup:/host/sys/fs/cgroup:ro",
                   "/proc:/host/proc:ro"};
     return spec;
@@ -65,7 +67,7 @@ TEST_F(Image, ServesMetricsOffLoopbackOnlyWithTheToken) {
   ASSERT_TRUE(build_ok_) << build_log_;
   std::string id = runTestapp("watched", testappSpec());
   auto spec = guardianSpec({"watch", "--state-dir", "/tmp/state", "--listen", "0.0.0.0:9323"});
-  spec.env = {"SHIPSHAPE_LISTEN_TOKEN=test-token-123"};
+  spec.env.push_back("SHIPSHAPE_LISTEN_TOKEN=test-token-123");
   spec.mounts = {{.type = "tmpfs", .target = "/tmp"}};
   auto guardian = client().createContainer(spec, name("guardian"));
   SS_ASSERT_OK(guardian);
