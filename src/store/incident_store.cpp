@@ -240,10 +240,12 @@ Result<std::vector<Incident>> IncidentStore::list(const IncidentFilter& filter) 
   std::lock_guard lock(mu_);
   return guarded("listing incidents", [&]() -> Result<std::vector<Incident>> {
     SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns +
-                                  " FROM incidents WHERE detected_at_ms >= ? AND (? = '' OR subject = ?) ORDER BY id");
+                                  " FROM incidents WHERE detected_at_ms >= ? AND (? = '' OR subject = ? OR "
+                                  "(subject = 'host' AND instr(situation, '; ' || ? || ' uses ') > 0)) ORDER BY id");
     q.bind(1, static_cast<std::int64_t>(filter.since_ms.value_or(0)));
     q.bind(2, filter.subject);
     q.bind(3, filter.subject);
+    q.bind(4, filter.subject);
     std::vector<Incident> out;
     while (q.executeStep()) out.push_back(rowToIncident(q));
     for (auto& i : out) {

@@ -21,7 +21,8 @@ namespace shipshape::store {
 
 struct IncidentFilter {
   std::optional<std::int64_t> since_ms;  // opened at or after
-  std::string subject;                   // container name; empty = any
+  // Container name; empty = any. Host-wide incidents (starvation) that name it as an offender match too.
+  std::string subject;
 };
 
 class IncidentStore {

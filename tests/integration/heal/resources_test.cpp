@@ -4,6 +4,7 @@
 // cAdvisor-named metrics.
 #include <fstream>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "resources/sampler.h"
 #include "support/docker_test_env.h"
 #include "support/http_get.h"
+#include "support/http_receiver.h"
 #include "support/process.h"
 
 namespace shipshape::testing {
@@ -167,14 +169,15 @@ TEST_F(Resources, EnforceLimitsTheHogButNotTheProtectedOne) {
 }
 
 TEST_F(Resources, AlertPolicyOnlyReportsAndOomKillsAreRecorded) {
+  HttpReceiver webhook;
   std::string hog = runTestapp("hog", testappSpec());
   auto small = testappSpec();
   small.memory = 32 << 20;
   small.memory_swap = 32 << 20;
   std::string oom = runTestapp("oom", small);
   SS_ASSERT_OK(httpGetWhenUp("http://" + containerIp(oom) + ":8080/health", 10s));
-  BackgroundProcess watch({SHIPSHAPE_BINARY, "watch", "--state-dir", state_dir_, "--config", writeConfig(),
-                           "--log-level", "info"});
+  BackgroundProcess watch({SHIPSHAPE_BINARY, "watch", "--state-dir", state_dir_, "--config",
+                           writeConfig("alerts:\n  webhook: " + webhook.url() + "\n"), "--log-level", "info"});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s));
   SS_ASSERT_OK(httpGetWhenUp("http://" + containerIp(hog) + ":8080/burn?ms=15000&threads=2", 10s));
   // 64 MiB into a 32 MiB cgroup: the kernel kills testapp (the reply may never come).
@@ -193,6 +196,15 @@ TEST_F(Resources, AlertPolicyOnlyReportsAndOomKillsAreRecorded) {
   auto after = client().inspectContainer(hog);
   SS_ASSERT_OK(after);
   EXPECT_EQ(after->host_config.nano_cpus, 0) << "alert policy changes nothing";
+  // Both incidents reached the webhook, Slack-compatible.
+  ASSERT_TRUE(webhook.waitFor(2, 5s));
+  std::set<std::string> kinds;
+  for (const auto& r : webhook.requests()) {
+    auto body = json::parse(r.body);
+    EXPECT_TRUE(body["text"].is_string());
+    kinds.insert(body["incident"]["kind"].get<std::string>());
+  }
+  EXPECT_TRUE(kinds.contains("cpu-starvation") && kinds.contains("oom-kill")) << webhook.requests().size();
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
 }
 

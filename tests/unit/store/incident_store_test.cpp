@@ -77,6 +77,27 @@ TEST_F(IncidentStoreTest, SurvivesReopeningAndFilters) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(IncidentStoreTest, AContainerFilterFindsHostIncidentsNamingItAndListenersHearEverything) {
+  auto store = IncidentStore::open(dir_);
+  ASSERT_TRUE(store);
+  std::vector<std::pair<std::string, bool>> heard;
+  (*store)->setListener([&](const Incident& i, bool resolved) { heard.emplace_back(i.kind, resolved); });
+  Incident starving = sample("host");
+  starving.kind = "cpu-starvation";
+  starving.situation = "host CPU 99% busy across 4 cores for 10 s; hog uses 3.90 cores (97% of the host's use)";
+  auto id = (*store)->openIncident(starving);
+  ASSERT_TRUE(id);
+  ASSERT_TRUE((*store)->openIncident(sample("web-1")));
+  EXPECT_EQ((*store)->list({.subject = "hog"})->size(), 1u) << "the offender named in a host incident";
+  EXPECT_EQ((*store)->list({.subject = "web-1"})->size(), 1u);
+  EXPECT_TRUE((*store)->list({.subject = "ho"})->empty()) << "a name, not a substring of one";
+  EXPECT_TRUE((*store)->list({.subject = "g"})->empty());
+  ASSERT_TRUE((*store)->resolve(*id, 20000, "back to 40%"));
+  ASSERT_TRUE((*store)->resolve(*id, 30000, "twice"));
+  ASSERT_EQ(heard.size(), 3u) << "opened, opened, resolved once";
+  EXPECT_EQ(heard[2], std::make_pair(std::string("cpu-starvation"), true));
+}
+
 TEST_F(IncidentStoreTest, UnwritableDirectoryIsAClearError) {
   auto store = IncidentStore::open("/proc/ss-cannot-create-here");
   ASSERT_FALSE(store);
