@@ -12,9 +12,9 @@ namespace shipshape::heal {
 namespace {
 
 template <typename T>
-T percentileOf(const std::deque<T>& values, double p) {
-  if (values.empty()) return T{};
-  std::vector<T> sorted(values.begin(), values.end());
+T percentileOf(const std::vector<T>& values, std::size_t size, double p) {
+  if (size == 0) return T{};
+  std::vector<T> sorted(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(size));
   // Nearest-rank percentile: the smallest value with at least p% of the samples at or below it.
   std::size_t rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   rank = std::clamp<std::size_t>(rank, 1, sorted.size());
@@ -25,16 +25,15 @@ T percentileOf(const std::deque<T>& values, double p) {
 }  // namespace
 
 void UsageHistory::add(double cpu_cores, std::uint64_t working_set) {
-  cpu_.push_back(cpu_cores);
-  memory_.push_back(working_set);
-  if (cpu_.size() > capacity_) {
-    cpu_.pop_front();
-    memory_.pop_front();
-  }
+  // Percentiles ignore order, so the ring's first `size_` slots are the samples whichever came first.
+  cpu_[next_] = cpu_cores;
+  memory_[next_] = working_set;
+  next_ = (next_ + 1) % cpu_.size();
+  size_ = std::min(size_ + 1, cpu_.size());
 }
 
-double UsageHistory::cpuPercentile(double p) const { return percentileOf(cpu_, p); }
-std::uint64_t UsageHistory::memoryPercentile(double p) const { return percentileOf(memory_, p); }
+double UsageHistory::cpuPercentile(double p) const { return percentileOf(cpu_, size_, p); }
+std::uint64_t UsageHistory::memoryPercentile(double p) const { return percentileOf(memory_, size_, p); }
 
 Result<double> parseCpus(const std::string& text) {
   char* end = nullptr;

@@ -5,7 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <algorithm>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -23,19 +24,21 @@ struct LimitPolicyOptions {
   double memory_margin = 1.25;           // memory limit at least current use times this
 };
 
-// A container's recent usage (one entry per sample, oldest dropped past `capacity`).
+// A container's recent usage: a ring of the last `capacity` samples, allocated (and touched) in full when
+// the container first appears, so the guardian's memory is flat from then on instead of creeping up as
+// histories fill.
 class UsageHistory {
  public:
-  explicit UsageHistory(std::size_t capacity = 600) : capacity_(capacity) {}
+  explicit UsageHistory(std::size_t capacity = 600) : cpu_(std::max<std::size_t>(1, capacity)), memory_(cpu_.size()) {}
   void add(double cpu_cores, std::uint64_t working_set);
-  std::size_t size() const { return cpu_.size(); }
+  std::size_t size() const { return size_; }
   double cpuPercentile(double p) const;
   std::uint64_t memoryPercentile(double p) const;
 
  private:
-  std::size_t capacity_;
-  std::deque<double> cpu_;
-  std::deque<std::uint64_t> memory_;
+  std::vector<double> cpu_;
+  std::vector<std::uint64_t> memory_;
+  std::size_t next_ = 0, size_ = 0;
 };
 
 struct LimitDecision {

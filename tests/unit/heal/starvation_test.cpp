@@ -147,6 +147,16 @@ TEST(LimitPolicy, PercentileTimesHeadroomCappedToAShareOfTheHost) {
   EXPECT_EQ(*q->nano_cpus, 600000000) << "0.4 × 1.5";
 }
 
+TEST(LimitPolicy, HistoryKeepsOnlyTheLastSamples) {
+  UsageHistory h(3);
+  for (double v : {9.0, 8.0, 1.0, 2.0, 3.0}) h.add(v, static_cast<std::uint64_t>(v));
+  EXPECT_EQ(h.size(), 3u);
+  EXPECT_DOUBLE_EQ(h.cpuPercentile(100), 3.0) << "9 and 8 fell out";
+  EXPECT_DOUBLE_EQ(h.cpuPercentile(1), 1.0);
+  EXPECT_EQ(h.memoryPercentile(100), 3u);
+  EXPECT_DOUBLE_EQ(UsageHistory(5).cpuPercentile(95), 0.0) << "empty";
+}
+
 TEST(LimitPolicy, MemoryNeverBelowWhatIsInUseAndLabelsWin) {
   UsageHistory h(10);
   for (int i = 0; i < 10; ++i) h.add(0.1, 100 << 20);
