@@ -63,18 +63,27 @@ int StarvationDetector::step(Condition& c, bool now_true, std::int64_t now, std:
 }
 
 std::vector<Offender> StarvationDetector::cpuOffenders(const resources::Snapshot& s) const {
-  std::vector<const resources::ContainerUsage*> by_cpu;
+  // Judged on the averages over the saturated window, not the last sample: one noisy second must not decide
+  // which container gets limited.
+  struct Average {
+    const resources::ContainerUsage* usage;
+    double cores;
+  };
+  std::vector<Average> by_cpu;
   for (const auto& c : s.containers) {
-    if (c.has_rates) by_cpu.push_back(&c);
+    if (!c.has_rates) continue;
+    auto it = window_cpu_.find(c.info->id);
+    double cores = it != window_cpu_.end() && window_samples_ > 0 ? it->second / window_samples_ : c.cpu_cores;
+    by_cpu.push_back({&c, cores});
   }
-  std::sort(by_cpu.begin(), by_cpu.end(), [](auto* a, auto* b) { return a->cpu_cores > b->cpu_cores; });
-  double busy = s.host_cpu_busy * s.cores;
+  std::sort(by_cpu.begin(), by_cpu.end(), [](const Average& a, const Average& b) { return a.cores > b.cores; });
+  double busy = window_samples_ > 0 ? window_busy_ / window_samples_ : s.host_cpu_busy * s.cores;
   std::vector<Offender> out;
   double sum = 0;
-  for (const auto* c : by_cpu) {
+  for (const auto& a : by_cpu) {
     if (static_cast<int>(out.size()) >= options_.max_offenders || busy <= 0) break;
-    out.push_back({c->info, c->cpu_cores, c->raw.memory_working_set, std::min(1.0, c->cpu_cores / busy)});
-    sum += c->cpu_cores;
+    out.push_back({a.usage->info, a.cores, a.usage->raw.memory_working_set, std::min(1.0, a.cores / busy)});
+    sum += a.cores;
     if (sum >= options_.dominant_share * busy) return out;
   }
   return {};  // busy, but no few containers account for most of it
@@ -103,6 +112,18 @@ std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s)
   std::int64_t now = s.at_ms;
   if (s.has_host_rates) {
     bool cpu_saturated = s.host_cpu_busy >= options_.host_cpu;
+    // Per-container CPU over the current saturated stretch, for naming the offenders fairly.
+    if (cpu_saturated) {
+      for (const auto& c : s.containers) {
+        if (c.has_rates) window_cpu_[c.info->id] += c.cpu_cores;
+      }
+      window_busy_ += s.host_cpu_busy * s.cores;
+      ++window_samples_;
+    } else {
+      window_cpu_.clear();
+      window_busy_ = 0;
+      window_samples_ = 0;
+    }
     if (int change = step(cpu_, cpu_saturated, now, options_.window)) {
       Detection d{.kind = Detection::Kind::kCpuStarvation, .started = change > 0, .since_ms = cpu_.started_at, .at_ms = now};
       if (change > 0) {

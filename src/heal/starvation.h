@@ -73,7 +73,11 @@ class StarvationDetector {
   Condition cpu_, memory_;
   std::map<std::string, Condition> throttled_, oom_;
   std::map<std::string, std::int64_t> last_oom_at_;
-  std::map<std::string, std::string> names_;  // container ID -> name, for conditions that outlive it
+  std::map<std::string, std::string> names_;
+  // Sums over the current stretch of CPU saturation (cleared when it ends).
+  std::map<std::string, double> window_cpu_;
+  double window_busy_ = 0;
+  int window_samples_ = 0;  // container ID -> name, for conditions that outlive it
 };
 
 }  // namespace shipshape::heal

@@ -75,6 +75,18 @@ TEST(StarvationDetector, ABriefSpikeOrAnIdleMomentResetsTheWindow) {
   EXPECT_EQ(d.observe(host(10000, 0.95, {usage(hog, 3.8)})).size(), 1u);
 }
 
+TEST(StarvationDetector, OffendersAreJudgedOnTheWindowNotTheLastSecond) {
+  StarvationDetector d({.window = std::chrono::milliseconds(3000)});
+  auto hog = container("hog"), web = container("web");
+  for (std::int64_t t = 0; t < 3000; t += 1000) d.observe(host(t, 0.95, {usage(hog, 3.5), usage(web, 0.2)}));
+  // In the last second the hog happens to pause and web spikes.
+  auto started = d.observe(host(3000, 0.95, {usage(hog, 0.5), usage(web, 3.0)}));
+  ASSERT_EQ(started.size(), 1u);
+  ASSERT_FALSE(started[0].offenders.empty());
+  EXPECT_EQ(started[0].offenders[0].info->name, "hog");
+  EXPECT_NEAR(started[0].offenders[0].cpu_cores, (3.5 * 3 + 0.5) / 4, 1e-9);
+}
+
 TEST(StarvationDetector, ManySmallContainersAreNotOffenders) {
   StarvationDetector d({.window = std::chrono::milliseconds(1000), .max_offenders = 3});
   std::vector<ContainerUsage> many;
