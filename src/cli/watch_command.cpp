@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "cli/commands.h"
+#include "cli/watch_settings.h"
 #include "common/file.h"
 #include "common/format.h"
 #include "common/log.h"
@@ -85,66 +86,22 @@ class Published {
   serve::GuardianStatus status_;
 };
 
-std::string readToken(const std::string& file) {
-  if (file.empty()) {
-    const char* env = std::getenv("SHIPSHAPE_LISTEN_TOKEN");
-    return env ? env : "";
-  }
-  auto text = readFile(file);
-  if (!text) return "";
-  std::string token = *text;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  return token;
-}
-
 }  // namespace
 
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
-  heal::WatchConfig config;
-  if (!options.config.empty()) {
-    auto loaded = heal::loadWatchConfig(options.config);
-    if (!loaded) {
-      printError(loaded.error());
-      return ExitCode::kError;
-    }
-    config = *loaded;
-  }
-  heal::HealOptions heal_options;
-  std::string autoheal = !options.autoheal.empty() ? options.autoheal : config.autoheal.value_or("labelled");
-  if (!heal::parseAutohealMode(autoheal, &heal_options.mode)) {
-    std::fprintf(stderr, "shipshape: autoheal must be labelled, all or off, not '%s'\n", autoheal.c_str());
+  auto settings = resolveWatchSettings(options);
+  if (!settings) {
+    printError(settings.error());
     return ExitCode::kError;
   }
-  auto ms = [](double s) { return std::chrono::milliseconds(static_cast<long long>(s * 1000)); };
-  heal_options.crash_loop_deaths = options.crash_loop_deaths > 0 ? options.crash_loop_deaths : config.crash_loop_deaths.value_or(5);
-  heal_options.crash_loop_window = ms(options.crash_loop_window_s > 0 ? options.crash_loop_window_s : config.crash_loop_window_s.value_or(300));
-  heal_options.crash_loop_quiet = ms(options.crash_loop_quiet_s > 0 ? options.crash_loop_quiet_s : config.crash_loop_quiet_s.value_or(120));
-  heal::DaemonGuardOptions guard_options;
-  guard_options.drain_hooks = config.drain_hooks;
-  guard_options.undrain_hooks = config.undrain_hooks;
-  for (const auto& h : options.drain_hooks) guard_options.drain_hooks.push_back({h});
-  for (const auto& h : options.undrain_hooks) guard_options.undrain_hooks.push_back({h});
-  if (config.hook_timeout_s) guard_options.hook_timeout = ms(*config.hook_timeout_s);
+  const heal::WatchConfig& config = settings->config;
+  heal::DaemonGuardOptions guard_options = settings->guard;
+  const auto interval = settings->interval;
+  const std::string& autoheal = settings->autoheal;
+  const std::string& policy = settings->policy;
+  const std::string& listen = settings->listen;
 
-  heal::ResourceGuardOptions resource_options;
-  std::string policy = !options.policy.empty() ? options.policy : config.policy.value_or("alert");
-  heal::parseResourcePolicy(policy, &resource_options.policy);
-  if (config.window_s) resource_options.starvation.window = ms(*config.window_s);
-  if (config.host_cpu) resource_options.starvation.host_cpu = *config.host_cpu;
-  if (config.host_memory) resource_options.starvation.host_memory = *config.host_memory;
-  if (config.throttle) resource_options.starvation.throttle_ratio = *config.throttle;
-  resource_options.limits.cpus = config.limit_cpus;
-  resource_options.limits.memory = config.limit_memory;
-  if (config.limit_percentile) resource_options.limits.percentile = *config.limit_percentile;
-  if (config.limit_headroom) resource_options.limits.headroom = *config.limit_headroom;
-  if (config.limit_max_host_share) resource_options.limits.max_host_cpu_share = *config.limit_max_host_share;
-  auto interval = ms(options.interval_s > 0 ? options.interval_s : config.interval_s.value_or(1.0));
-  std::string listen = !options.listen.empty() ? options.listen : config.listen.value_or("");
-  std::string webhook = config.webhook.value_or("");
-  if (const char* env = std::getenv("SHIPSHAPE_WEBHOOK_URL"); env && *env) webhook = env;
-
-  std::string state_dir = options.state_dir.empty() ? store::defaultStateDir() : options.state_dir;
-  auto store = store::IncidentStore::open(state_dir);
+  auto store = store::IncidentStore::open(settings->state_dir);
   if (!store) {
     printError(store.error());
     return ExitCode::kError;
@@ -170,12 +127,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
 
   // Alerts and the open-incident count follow every incident, whichever part of the guardian opened it.
   std::unique_ptr<notify::WebhookAlerter> alerter;
-  if (!webhook.empty()) {
-    notify::WebhookOptions wo{.url = webhook};
-    if (config.webhook_dedupe_s) wo.dedupe_window = ms(*config.webhook_dedupe_s);
-    if (config.webhook_max_per_minute) wo.max_per_minute = *config.webhook_max_per_minute;
-    alerter = std::make_unique<notify::WebhookAlerter>(wo);
-  }
+  if (!settings->webhook.url.empty()) alerter = std::make_unique<notify::WebhookAlerter>(settings->webhook);
   std::atomic<std::int64_t> open_incidents{0};
   std::atomic<std::uint64_t> opened_total{0}, resolved_total{0};
   if (auto all = (*store)->list()) {
@@ -187,21 +139,18 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     if (alerter) alerter->incident(incident, resolved);
   });
 
-  heal::Healer healer(heal_options);
+  heal::Healer healer(settings->heal);
   heal::HealEngine engine(**client, **store, healer, nowMs);
   bool local_engine = (*client)->endpoint().kind == docker::Endpoint::Kind::kUnix;
-  std::string host_root = options.host_root;
-  if (host_root.empty()) {
-    if (const char* env = std::getenv("SHIPSHAPE_HOST_ROOT")) host_root = env;
-  }
-  resources::Sampler sampler(**client, {.host = resources::HostPaths::detect(host_root), .host_is_engine = local_engine});
-  heal::ResourceGuard resource_guard(**client, **store, resource_options, nowMs,
+  resources::Sampler sampler(**client,
+                             {.host = resources::HostPaths::detect(settings->host_root), .host_is_engine = local_engine});
+  heal::ResourceGuard resource_guard(**client, **store, settings->resources, nowMs,
                                      [&](const std::string& id) { sampler.markChanged(id); });
   Published published;
   serve::GuardianStatus status{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
   std::unique_ptr<serve::HttpServer> server;
   if (!listen.empty()) {
-    serve::ServerOptions so{.listen = listen, .token = readToken(options.listen_token_file)};
+    serve::ServerOptions so{.listen = listen, .token = settings->listen_token};
     std::int64_t stall_ms = std::max<std::int64_t>(10000, 5 * interval.count());
     so.routes["/metrics"] = [&] {
       auto [snap, st] = published.get();

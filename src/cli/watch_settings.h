@@ -1,0 +1,34 @@
+// `shipshape watch`'s settings: the config file (heal/watch_config.h) overlaid with the command line's flags
+// and the environment (SHIPSHAPE_WEBHOOK_URL, SHIPSHAPE_LISTEN_TOKEN, SHIPSHAPE_HOST_ROOT), resolved once
+// into the options each part of the guardian takes.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "cli/commands.h"
+#include "heal/daemon_guard.h"
+#include "heal/healer.h"
+#include "heal/resource_guard.h"
+#include "heal/watch_config.h"
+#include "notify/webhook.h"
+
+namespace shipshape::cli {
+
+struct WatchSettings {
+  heal::WatchConfig config;  // as read, for the parts that take it whole (swarm)
+  std::string autoheal, policy;
+  heal::HealOptions heal;
+  heal::DaemonGuardOptions guard;
+  heal::ResourceGuardOptions resources;
+  std::chrono::milliseconds interval{1000};
+  std::string listen, listen_token;
+  notify::WebhookOptions webhook;  // url empty: no alerts
+  std::string host_root;
+  std::string state_dir;
+};
+
+// Errors: the config file's (with file:line:column), or a bad value.
+Result<WatchSettings> resolveWatchSettings(const WatchOptions& options);
+
+}  // namespace shipshape::cli
