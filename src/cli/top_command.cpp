@@ -74,11 +74,7 @@ ExitCode runTop(const GlobalOptions& global, const TopOptions& options) {
     return ExitCode::kError;
   }
   bool local = (*client)->endpoint().kind == docker::Endpoint::Kind::kUnix;
-  std::string host_root = options.host_root;
-  if (host_root.empty()) {
-    if (const char* env = std::getenv("SHIPSHAPE_HOST_ROOT")) host_root = env;
-  }
-  resources::Sampler sampler(**client, {.host = resources::HostPaths::detect(host_root), .host_is_engine = local});
+  resources::Sampler sampler(**client, {.host = resources::HostPaths::detect(options.host_root), .host_is_engine = local});
   TopSort sort = options.sort == "memory" ? TopSort::kMemory : options.sort == "name" ? TopSort::kName : TopSort::kCpu;
   auto interval = std::chrono::milliseconds(static_cast<long long>(options.interval_s * 1000));
 

@@ -79,7 +79,7 @@ Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
   if (c.webhook_dedupe_s) s.webhook.dedupe_window = ms(*c.webhook_dedupe_s);
   if (c.webhook_max_per_minute) s.webhook.max_per_minute = *c.webhook_max_per_minute;
 
-  s.host_root = !o.host_root.empty() ? o.host_root : env("SHIPSHAPE_HOST_ROOT");
+  s.host_root = o.host_root;  // empty: HostPaths::detect reads SHIPSHAPE_HOST_ROOT
   s.state_dir = o.state_dir.empty() ? store::defaultStateDir() : o.state_dir;
   return s;
 }

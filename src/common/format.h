@@ -24,5 +24,7 @@ std::string formatDurationMs(std::int64_t ms);
 std::int64_t parseRfc3339Ms(std::string_view text);
 // Milliseconds since the epoch, now.
 std::int64_t nowMs();
+// Nanoseconds on the monotonic clock: for intervals (rates, costs), immune to wall-clock steps.
+std::int64_t monotonicNs();
 
 }  // namespace shipshape

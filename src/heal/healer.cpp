@@ -15,6 +15,8 @@ bool labelFalse(const docker::Labels& labels, const char* key) {
 
 }  // namespace
 
+bool isProtected(const docker::Labels& labels) { return labelTrue(labels, kProtectLabel); }
+
 bool parseAutohealMode(const std::string& text, AutohealMode* out) {
   if (text == "off") *out = AutohealMode::kOff;
   else if (text == "labelled" || text == "labeled") *out = AutohealMode::kLabelled;
@@ -37,7 +39,7 @@ std::vector<Decision> Healer::unhealthy(const std::string& id, const std::string
   ContainerState& c = containers_[id];
   c.name = name;
   c.unhealthy = true;
-  if (labelTrue(labels, kProtectLabel) && options_.mode != AutohealMode::kOff) {
+  if (isProtected(labels) && options_.mode != AutohealMode::kOff) {
     return {{Decision::Kind::kSkipProtected, id, name, event_ms, "labelled shipshape.protect=true"}};
   }
   if (!eligible(labels)) return {};

@@ -20,6 +20,8 @@ bool parseAutohealMode(const std::string& text, AutohealMode* out);
 
 inline constexpr const char* kAutohealLabel = "shipshape.autoheal";
 inline constexpr const char* kProtectLabel = "shipshape.protect";
+// shipshape.protect=true (or 1, yes): the guardian never restarts, limits or otherwise touches it.
+bool isProtected(const docker::Labels& labels);
 
 struct HealOptions {
   AutohealMode mode = AutohealMode::kLabelled;

@@ -6,6 +6,7 @@
 
 #include "common/format.h"
 #include "common/log.h"
+#include "heal/healer.h"
 
 namespace shipshape::heal {
 namespace {
@@ -24,11 +25,6 @@ const char* taskFor(Detection::Kind kind) {
       return "give the container enough CPU for its load: its CPU limit is too tight";
   }
   return "";
-}
-
-bool isProtected(const resources::ContainerInfo& info) {
-  auto it = info.labels.find("shipshape.protect");
-  return it != info.labels.end() && it->second == "true";
 }
 
 }  // namespace
@@ -89,7 +85,7 @@ void ResourceGuard::onOomEvent(const std::string& id, const std::string& name, s
 store::Action ResourceGuard::limit(const Offender& o, const resources::Snapshot& s, bool cpu, bool memory) {
   const auto& info = *o.info;
   store::Action a{.at_ms = clock_(), .kind = "limit", .outcome = "ok"};
-  if (isProtected(info)) {
+  if (isProtected(info.labels)) {
     ++counters_.skipped_protected;
     a.kind = "skip";
     a.description = info.name + " is labelled shipshape.protect=true: left untouched";

@@ -10,7 +10,7 @@ namespace shipshape::heal {
 namespace {
 
 std::string limitText(const resources::ContainerInfo& info) {
-  std::string cpu = info.hasCpuLimit() ? fmt::format("{:.2f} CPUs", static_cast<double>(info.nano_cpus_limit) / 1e9)
+  std::string cpu = info.hasCpuLimit() ? formatCpus(info.nano_cpus_limit) + " CPUs"
                                        : "no CPU limit";
   std::string mem = info.hasMemoryLimit() ? humanBytes(static_cast<std::uint64_t>(info.memory_limit)) + " memory"
                                           : "no memory limit";

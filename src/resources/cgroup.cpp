@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/file.h"
+#include "common/format.h"
 
 namespace shipshape::resources {
 namespace {
@@ -67,19 +68,15 @@ std::string pathFromProc(const HostPaths& host, int pid, const char* controller)
   return {};
 }
 
-std::int64_t monotonicNs() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 }  // namespace
 
 HostPaths HostPaths::detect(const std::string& host_root) {
   HostPaths h;
-  if (!host_root.empty()) {
-    h.cgroup_root = host_root + "/sys/fs/cgroup";
-    h.proc_root = host_root + "/proc";
+  std::string root = host_root;
+  if (const char* env = std::getenv("SHIPSHAPE_HOST_ROOT"); root.empty() && env) root = env;
+  if (!root.empty()) {
+    h.cgroup_root = root + "/sys/fs/cgroup";
+    h.proc_root = root + "/proc";
   }
   h.version = exists(h.cgroup_root + "/cgroup.controllers") ? CgroupVersion::kV2 : CgroupVersion::kV1;
   return h;

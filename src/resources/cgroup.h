@@ -23,8 +23,8 @@ struct HostPaths {
   std::string proc_root = "/proc";
   CgroupVersion version = CgroupVersion::kV1;
 
-  // `host_root` empty: this machine's own /sys/fs/cgroup and /proc; otherwise both under it. The version is
-  // read from the hierarchy (a unified root has cgroup.controllers).
+  // `host_root` empty: $SHIPSHAPE_HOST_ROOT, or else this machine's own /sys/fs/cgroup and /proc; otherwise
+  // both under it. The version is read from the hierarchy (a unified root has cgroup.controllers).
   static HostPaths detect(const std::string& host_root = "");
 };
 

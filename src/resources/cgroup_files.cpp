@@ -33,14 +33,6 @@ std::uint64_t number(std::string_view s) {
 
 }  // namespace
 
-std::map<std::string, std::uint64_t, std::less<>> parseFlatKeyed(std::string_view text) {
-  std::map<std::string, std::uint64_t, std::less<>> out;
-  forEachLine(text, [&](std::string_view* f, int n) {
-    if (n >= 2) out[std::string(f[0])] = number(f[1]);
-  });
-  return out;
-}
-
 void scanFlatKeyed(std::string_view text, std::initializer_list<std::string_view> keys, std::uint64_t* values) {
   std::size_t n = keys.size();
   for (std::size_t i = 0; i < n; ++i) values[i] = 0;

@@ -4,17 +4,13 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <map>
 #include <string>
 #include <string_view>
 
 namespace shipshape::resources {
 
-// "key value" per line: memory.stat, cpu.stat, memory.events, cpuacct.stat.
-std::map<std::string, std::uint64_t, std::less<>> parseFlatKeyed(std::string_view text);
-
-// The values of `keys` in a "key value" file, in order (0 for a missing key); no allocation. For the files
-// read every second, where only a few of many lines matter (memory.stat has ~35).
+// The values of `keys` in a "key value" file (memory.stat, cpu.stat, memory.events), in order (0 for a
+// missing key); no allocation: these files are read every second, and only a few of their lines matter.
 void scanFlatKeyed(std::string_view text, std::initializer_list<std::string_view> keys, std::uint64_t* values);
 
 // A plain counter (cpuacct.usage, pids.current).

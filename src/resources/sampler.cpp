@@ -1,6 +1,5 @@
 #include "resources/sampler.h"
 
-#include <time.h>
 
 #include <algorithm>
 
@@ -20,12 +19,6 @@ struct Sampler::Tracked {
 };
 
 namespace {
-
-std::int64_t monotonicNs() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 double perSecond(std::uint64_t now, std::uint64_t before, double seconds) {
   return now >= before && seconds > 0 ? static_cast<double>(now - before) / seconds : 0;

@@ -32,11 +32,13 @@ std::string makeV1Tree(const std::string& relative) {
 }
 
 TEST(CgroupFiles, ParsesTheRecordedV1Files) {
-  auto stat = parseFlatKeyed(*readFile(fixtureDir("v1") + "/memory/memory.stat"));
-  EXPECT_EQ(stat["rss"], 102400u);
-  EXPECT_EQ(stat["total_rss"], 102400u) << "a container cgroup has no children: totals equal its own";
-  EXPECT_GE(stat.size(), 30u);
-  EXPECT_TRUE(stat.contains("total_inactive_file"));
+  std::uint64_t stat[4];
+  scanFlatKeyed(*readFile(fixtureDir("v1") + "/memory/memory.stat"),
+                {"rss", "total_rss", "hierarchical_memory_limit", "no_such_key"}, stat);
+  EXPECT_EQ(stat[0], 102400u);
+  EXPECT_EQ(stat[1], 102400u) << "a container cgroup has no children: totals equal its own";
+  EXPECT_EQ(stat[2], 9223372036854771712u) << "a line far down the file";
+  EXPECT_EQ(stat[3], 0u) << "a missing key reads 0";
   EXPECT_EQ(parseLimit(*readFile(fixtureDir("v1") + "/memory/memory.limit_in_bytes")), 0u) << "LONG_MAX page = none";
   EXPECT_EQ(parseLimit("max\n"), 0u);
   EXPECT_EQ(parseLimit("268435456\n"), 268435456u);
@@ -84,11 +86,12 @@ TEST(CgroupReader, FindsTheCgroupfsDriversPathAndReadsV1) {
   EXPECT_EQ((*reader)->path(), "docker/" + kId);
   auto s = (*reader)->read();
   ASSERT_TRUE(s) << s.error().describe();
-  auto mem = parseFlatKeyed(*readFile(fixtureDir("v1") + "/memory/memory.stat"));
+  std::uint64_t mem[2];
+  scanFlatKeyed(*readFile(fixtureDir("v1") + "/memory/memory.stat"), {"total_inactive_file", "total_rss"}, mem);
   std::uint64_t usage = parseNumber(*readFile(fixtureDir("v1") + "/memory/memory.usage_in_bytes"));
   EXPECT_EQ(s->memory_usage, usage);
-  EXPECT_EQ(s->memory_working_set, usage - mem["total_inactive_file"]);
-  EXPECT_EQ(s->memory_rss, mem["total_rss"]);
+  EXPECT_EQ(s->memory_working_set, usage - mem[0]);
+  EXPECT_EQ(s->memory_rss, mem[1]);
   EXPECT_EQ(s->memory_limit, 0u);
   EXPECT_EQ(s->cpu_usage_ns, parseNumber(*readFile(fixtureDir("v1") + "/cpuacct/cpuacct.usage")));
   EXPECT_EQ(s->cpu_periods, 174u);
