@@ -16,6 +16,10 @@
 //   /release              free what /grow took               /status?code=C            answer with status C
 //   /slow?ms=N            answer after N ms                  /exit?code=C              exit with code C
 //   /kv                   list keys                          /kv/KEY                   GET, PUT (body), DELETE
+//   /errors/on            every other path answers 500       /errors/off               back to normal
+//   /upgrade              with "Upgrade: echo": 101, then every byte sent comes back (a WebSocket stand-in)
+// ERRORS_AFTER_MS=N switches /errors/on by itself N ms after start (a release that regresses once it has traffic).
+// `testapp serve PORT [VERSION]` sets PORT and APP_VERSION from the command line (for tests without a container).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -42,6 +46,7 @@
 namespace {
 
 std::atomic<bool> g_healthy{true};
+std::atomic<bool> g_errors{false};
 std::atomic<bool> g_stop{false};
 std::mutex g_memory_mu;
 std::vector<std::unique_ptr<char[]>> g_memory;  // guarded by g_memory_mu
@@ -67,6 +72,7 @@ long queryNumber(const std::string& query, const std::string& key, long fallback
 
 struct Request {
   std::string method, path, query, body;
+  std::string upgrade;  // the Upgrade header, lower-cased
   bool keep_alive = true;
 };
 
@@ -157,6 +163,11 @@ Response handle(const Request& req) {
     g_healthy = true;
     return {200, "health now ok\n"};
   }
+  if (p == "/errors/on" || p == "/errors/off") {
+    g_errors = p == "/errors/on";
+    return {200, std::string("errors ") + (g_errors ? "on" : "off") + "\n"};
+  }
+  if (g_errors) return {500, "failing on purpose (/errors/on)\n"};
   if (p == "/version") return {200, version + "\n"};
   if (p == "/") {
     char host[256] = {};
@@ -220,6 +231,7 @@ std::string lower(std::string s) {
 
 // Reads one request from `buffer` + the socket. False on EOF or garbage.
 bool readRequest(int fd, std::string& buffer, Request& req) {
+  req = Request{};
   std::size_t header_end;
   while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
     if (buffer.size() > 65536) return false;
@@ -252,6 +264,7 @@ bool readRequest(int fd, std::string& buffer, Request& req) {
       std::string name = lower(line.substr(0, colon));
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      if (name == "upgrade") req.upgrade = lower(value);
       if (name == "content-length") content_length = std::strtoul(value.c_str(), nullptr, 10);
       if (name == "connection") {
         std::string v = lower(value);
@@ -272,10 +285,24 @@ bool readRequest(int fd, std::string& buffer, Request& req) {
   return true;
 }
 
+// Answers 101 and echoes every byte until the client closes: what a proxy must pass through untouched.
+void echoTunnel(int fd, const std::string& pending) {
+  if (!sendAll(fd, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")) return;
+  if (!pending.empty() && !sendAll(fd, pending)) return;
+  char chunk[4096];
+  for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, 0)) > 0;) {
+    if (!sendAll(fd, std::string(chunk, static_cast<std::size_t>(n)))) return;
+  }
+}
+
 void serveConnection(int fd) {
   std::string buffer;
   Request req;
   while (!g_stop.load() && readRequest(fd, buffer, req)) {
+    if (req.path == "/upgrade" && req.upgrade == "echo") {
+      echoTunnel(fd, buffer);
+      break;
+    }
     Response res = handle(req);
     std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + reason(res.status) + "\r\n" +
                       "Content-Type: text/plain\r\nContent-Length: " + std::to_string(res.body.size()) + "\r\n" +
@@ -306,6 +333,13 @@ int serve() {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
   if (long burn_ms = std::atol(env("BURN_AT_START_MS", "0").c_str()); burn_ms > 0) std::thread(burn, burn_ms).detach();
+  if (long errors_ms = std::atol(env("ERRORS_AFTER_MS", "0").c_str()); errors_ms > 0) {
+    std::thread([errors_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(errors_ms));
+      std::fprintf(stderr, "testapp: answering 500 from now on (ERRORS_AFTER_MS)\n");
+      g_errors = true;
+    }).detach();
+  }
   if (long exit_ms = std::atol(env("EXIT_AFTER_MS", "0").c_str()); exit_ms > 0) {
     int code = std::atoi(env("EXIT_CODE", "1").c_str());
     std::thread([exit_ms, code] {
@@ -384,7 +418,11 @@ int probe(const std::string& path) {
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "serve";
-  if (mode == "serve") return serve();
+  if (mode == "serve") {
+    if (argc > 2) ::setenv("PORT", argv[2], 1);
+    if (argc > 3) ::setenv("APP_VERSION", argv[3], 1);
+    return serve();
+  }
   if (mode == "probe") return probe(argc > 2 ? argv[2] : "/health");
   std::fprintf(stderr, "usage: testapp [serve | probe [PATH]]\n");
   return 2;

@@ -1,0 +1,427 @@
+// The request path: read a client's request header, pick the route's active upstream, stream the request
+// there and the answer back. Written as Asio C++20 coroutines, one per client connection, so a request's life
+// reads top to bottom. The relay loop follows Beast's buffer_body "relay" pattern: bodies of any size pass
+// through a 16 KiB buffer, chunked or not.
+#include "proxy/relay.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <limits>
+
+#include "common/log.h"
+
+namespace shipshape::proxy::detail {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kChunk = 16 * 1024;
+
+auto withError(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+bool isIdempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool containsToken(beast::string_view list, beast::string_view token) {
+  return http::token_list(list).exists(token);
+}
+
+bool isUpgrade(const http::request<http::buffer_body>& req) {
+  return req.method() == http::verb::get && containsToken(req[http::field::connection], "upgrade") &&
+         req.count(http::field::upgrade) > 0;
+}
+
+// Hop-by-hop headers are for one connection only (RFC 9110 7.6.1): the ones Connection names, and the fixed set.
+template <class Fields>
+void stripHopByHop(Fields& fields, bool keep_upgrade) {
+  std::vector<std::string> named;
+  for (auto token : http::token_list(fields[http::field::connection])) {
+    std::string t(token);
+    if (keep_upgrade && beast::iequals(t, "upgrade")) continue;
+    named.push_back(std::move(t));
+  }
+  for (const auto& name : named) fields.erase(name);
+  fields.erase(http::field::keep_alive);
+  fields.erase(http::field::proxy_connection);
+  fields.erase(http::field::te);
+  fields.erase(http::field::trailer);
+  if (!keep_upgrade) {
+    fields.erase(http::field::upgrade);
+    fields.erase(http::field::connection);
+  }
+}
+
+// Why the pooled connection is useless: the peer closed it (EOF pending) or it errored.
+bool peerClosed(tcp::socket& socket) {
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  return false;  // unexpected data: let the parser deal with it
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx)
+      : client_(std::move(socket)), service_(std::move(service)), ctx_(ctx) {
+    beast::error_code ec;
+    client_.socket().set_option(tcp::no_delay(true), ec);
+    auto peer = client_.socket().remote_endpoint(ec);
+    if (!ec) client_ip_ = peer.address().to_string();
+  }
+
+  awaitable<void> run() {
+    auto self = shared_from_this();
+    for (;;) {
+      http::request_parser<http::buffer_body> parser;
+      parser.header_limit(64 * 1024);
+      parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
+      client_.expires_after(ctx_.options.idle_timeout);
+      beast::error_code ec;
+      co_await http::async_read_header(client_, client_buffer_, parser, withError(ec));
+      if (ec) {
+        if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
+            ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+          co_await answer(400, "bad request\n", false, 11);
+        }
+        co_return;
+      }
+      bool keep = co_await forward(parser);
+      if (!keep) co_return;
+    }
+  }
+
+ private:
+  // A short answer of the proxy's own (no upstream, upstream failed). Returns whether it was written.
+  awaitable<bool> answer(int status, std::string body, bool keep_alive, unsigned version) {
+    http::response<http::string_body> res{static_cast<http::status>(status), version};
+    res.set(http::field::server, "shipshape");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    beast::error_code ec;
+    client_.expires_after(ctx_.options.idle_timeout);
+    co_await http::async_write(client_, res, withError(ec));
+    co_return !ec;
+  }
+
+  awaitable<std::unique_ptr<beast::tcp_stream>> connect(const UpstreamPtr& upstream, beast::error_code& ec) {
+    auto conn = std::make_unique<beast::tcp_stream>(client_.get_executor());
+    const auto& t = upstream->target();
+    auto address = asio::ip::make_address(t.host, ec);
+    if (ec) co_return nullptr;
+    conn->expires_after(ctx_.options.connect_timeout);
+    co_await conn->async_connect(tcp::endpoint(address, t.port), withError(ec));
+    if (ec) co_return nullptr;
+    conn->socket().set_option(tcp::no_delay(true), ec);
+    ec = {};
+    co_return conn;
+  }
+
+  // Relays one request and its answer. Returns whether the client connection stays open.
+  awaitable<bool> forward(http::request_parser<http::buffer_body>& parser) {
+    auto& req = parser.get();
+    const unsigned version = req.version();
+    bool client_keep = req.keep_alive();
+    const bool upgrade = isUpgrade(req);
+    const bool has_body = !parser.is_done();
+    const bool retriable = isIdempotent(req.method()) && !has_body;
+    const bool head = req.method() == http::verb::head;
+
+    ServiceRoute route = service_->get();
+    if (!route.active) co_return co_await answer(503, "no upstream for this service\n", client_keep, version) &&
+                                 client_keep && !has_body;
+
+    // The request as the upstream sees it.
+    stripHopByHop(req, upgrade);
+    if (!upgrade) req.keep_alive(true);
+    req.version(11);
+    if (!client_ip_.empty()) {
+      auto prior = req["X-Forwarded-For"];
+      req.set("X-Forwarded-For",
+              prior.empty() ? client_ip_ : std::string(prior) + ", " + client_ip_);
+    }
+    req.set("X-Forwarded-Proto", "http");
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      // Answer the client's expectation ourselves: the body then streams through like any other.
+      req.erase(http::field::expect);
+      beast::error_code ec;
+      static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(client_.socket(), asio::buffer(kContinue), withError(ec));
+      if (ec) co_return false;
+    }
+
+    const auto started = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+
+    // Choose a connection: a pooled one, else a new one; a connect failure moves an idempotent request to the
+    // standby once (the other version is warm during a deploy's bake).
+    UpstreamPtr upstream = route.active;
+    upstream->begin();
+    std::unique_ptr<beast::tcp_stream> conn;
+    bool pooled = false;
+    bool tried_standby = false;
+    char chunk[kChunk];
+    for (int attempt = 0;; ++attempt) {
+      beast::error_code ec;
+      http::serializer<true, http::buffer_body> request_writer{req};
+      conn = upgrade ? nullptr : ctx_.pool.take(upstream);
+      pooled = conn != nullptr;
+      if (!conn) conn = co_await connect(upstream, ec);
+      if (!conn) {
+        if (retriable && !tried_standby && route.standby && route.standby != upstream && !route.standby->retired()) {
+          upstream->countRetry();
+          upstream->finish(502, elapsed(), true);
+          upstream = route.standby;
+          upstream->begin();
+          tried_standby = true;
+          continue;
+        }
+        upstream->finish(502, elapsed(), true);
+        SHIPSHAPE_LOG(proxy, debug, "[svc={}] connect to {} failed: {}", service_->name, upstream->target().address(),
+                      ec.message());
+        co_return co_await answer(502, "upstream unavailable\n", client_keep && !has_body, version) &&
+                  client_keep && !has_body;
+      }
+      // Send the request, streaming its body from the client.
+      bool sent = true;
+      do {
+        if (!parser.is_done()) {
+          req.body().data = chunk;
+          req.body().size = sizeof chunk;
+          client_.expires_after(ctx_.options.idle_timeout);
+          co_await http::async_read(client_, client_buffer_, parser, withError(ec));
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {  // the client went away mid-body
+            upstream->finish(499, elapsed(), false);
+            co_return false;
+          }
+          req.body().size = sizeof chunk - req.body().size;
+          req.body().data = chunk;
+          req.body().more = !parser.is_done();
+        } else {
+          req.body().data = nullptr;
+          req.body().size = 0;
+          req.body().more = false;
+        }
+        conn->expires_after(ctx_.options.response_timeout);
+        co_await http::async_write(*conn, request_writer, withError(ec));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+          sent = false;
+          break;
+        }
+      } while (!parser.is_done() && !request_writer.is_done());
+      if (!sent) {
+        // A pooled connection the upstream had just closed: a fresh one is safe for a retriable request.
+        if (pooled && retriable && attempt < 2) continue;
+        upstream->finish(502, elapsed(), true);
+        co_return co_await answer(502, "upstream failed\n", false, version) && false;
+      }
+      break;
+    }
+
+    // Read the answer's header.
+    beast::flat_buffer upstream_buffer;
+    http::response_parser<http::buffer_body> response_parser;
+    response_parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
+    response_parser.skip(head);
+    beast::error_code ec;
+    conn->expires_after(ctx_.options.response_timeout);
+    co_await http::async_read_header(*conn, upstream_buffer, response_parser, withError(ec));
+    if (ec) {
+      bool timeout = ec == beast::error::timeout;
+      upstream->finish(timeout ? 504 : 502, elapsed(), true);
+      co_return co_await answer(timeout ? 504 : 502, timeout ? "upstream timed out\n" : "upstream failed\n",
+                                false, version) &&
+                false;
+    }
+    auto& res = response_parser.get();
+    const int status = static_cast<int>(res.result_int());
+    bool upstream_reusable = res.keep_alive() && !response_parser.need_eof();
+
+    if (upgrade && status == 101) {
+      upstream->finish(status, elapsed(), false);
+      co_await tunnel(std::move(conn), std::move(upstream_buffer), res, upstream);
+      co_return false;
+    }
+
+    stripHopByHop(res, false);
+    if (response_parser.need_eof() && !head) {
+      // A close-delimited body: re-chunk it for an HTTP/1.1 client so its connection can stay open.
+      if (version == 11) {
+        res.chunked(true);
+      } else {
+        client_keep = false;
+      }
+    }
+    res.keep_alive(client_keep);
+    res.version(version);
+
+    http::serializer<false, http::buffer_body> response_writer{res};
+    do {
+      if (!response_parser.is_done()) {
+        res.body().data = chunk;
+        res.body().size = sizeof chunk;
+        conn->expires_after(ctx_.options.response_timeout);
+        co_await http::async_read(*conn, upstream_buffer, response_parser, withError(ec));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec == http::error::end_of_stream && response_parser.need_eof()) ec = {};
+        if (ec) {  // the upstream died mid-answer: the client cannot be told otherwise than by closing
+          upstream->finish(502, elapsed(), true);
+          co_return false;
+        }
+        res.body().size = sizeof chunk - res.body().size;
+        res.body().data = chunk;
+        res.body().more = !response_parser.is_done();
+      } else {
+        res.body().data = nullptr;
+        res.body().size = 0;
+        res.body().more = false;
+      }
+      client_.expires_after(ctx_.options.idle_timeout);
+      co_await http::async_write(client_, response_writer, withError(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) {
+        upstream->finish(status, elapsed(), false);
+        co_return false;
+      }
+    } while (!response_parser.is_done() && !response_writer.is_done());
+
+    upstream->finish(status, elapsed(), false);
+    if (upstream_reusable && !upstream->retired()) ctx_.pool.put(upstream, std::move(conn));
+    co_return client_keep;
+  }
+
+  // After a 101: bytes flow both ways untouched until either side closes, or the upstream's drain ends.
+  struct Tunnel {
+    beast::tcp_stream client;
+    std::unique_ptr<beast::tcp_stream> upstream;
+    void close() {
+      beast::error_code ec;
+      client.socket().shutdown(tcp::socket::shutdown_both, ec);
+      client.socket().close(ec);
+      upstream->socket().shutdown(tcp::socket::shutdown_both, ec);
+      upstream->socket().close(ec);
+    }
+  };
+
+  static awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, beast::flat_buffer leftover) {
+    beast::error_code ec;
+    if (leftover.size() > 0) {
+      co_await asio::async_write(to.socket(), leftover.data(), withError(ec));
+      if (ec) co_return;
+    }
+    char chunk[kChunk];
+    for (;;) {
+      std::size_t n = co_await from.socket().async_read_some(asio::buffer(chunk), withError(ec));
+      if (ec) break;
+      co_await asio::async_write(to.socket(), asio::buffer(chunk, n), withError(ec));
+      if (ec) break;
+    }
+    // Pass the half-close on: the other direction may still have bytes to deliver.
+    to.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  awaitable<void> tunnel(std::unique_ptr<beast::tcp_stream> conn, beast::flat_buffer upstream_buffer,
+                         http::response<http::buffer_body>& res, const UpstreamPtr& upstream) {
+    beast::error_code ec;
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    http::serializer<false, http::buffer_body> writer{res};
+    co_await http::async_write_header(client_, writer, withError(ec));
+    if (ec) co_return;
+    client_.expires_never();
+    conn->expires_never();
+    auto tunnel = std::make_shared<Tunnel>(Tunnel{std::move(client_), std::move(conn)});
+    auto executor = tunnel->client.get_executor();
+    std::weak_ptr<Tunnel> weak = tunnel;
+    std::uint64_t id = upstream->addTunnel([executor, weak] {
+      asio::post(executor, [weak] {
+        if (auto t = weak.lock()) t->close();
+      });
+    });
+    // Upstream -> client runs beside; this coroutine carries client -> upstream.
+    asio::co_spawn(
+        executor,
+        [tunnel, buffer = std::move(upstream_buffer)]() mutable -> awaitable<void> {
+          co_await pump(*tunnel->upstream, tunnel->client, std::move(buffer));
+        },
+        asio::detached);
+    co_await pump(tunnel->client, *tunnel->upstream, std::move(client_buffer_));
+    upstream->removeTunnel(id);
+  }
+
+  beast::tcp_stream client_;
+  beast::flat_buffer client_buffer_;
+  std::shared_ptr<ServiceEntry> service_;
+  ThreadContext& ctx_;
+  std::string client_ip_;
+};
+
+}  // namespace
+
+std::unique_ptr<beast::tcp_stream> ConnectionPool::take(const UpstreamPtr& upstream) {
+  auto it = idle_.find(upstream.get());
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second.connections;
+  while (!list.empty()) {
+    auto conn = std::move(list.back().connection);
+    list.pop_back();
+    if (!peerClosed(conn->socket())) return conn;
+  }
+  return nullptr;
+}
+
+void ConnectionPool::put(const UpstreamPtr& upstream, std::unique_ptr<beast::tcp_stream> connection) {
+  auto& entry = idle_[upstream.get()];
+  if (entry.upstream.expired() || entry.upstream.lock() != upstream) entry = Entry{upstream, {}};
+  connection->expires_never();
+  if (entry.connections.size() < 256) entry.connections.push_back({std::move(connection), Clock::now()});
+}
+
+void ConnectionPool::sweep(Clock::duration max_idle) {
+  auto now = Clock::now();
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    auto upstream = it->second.upstream.lock();
+    if (!upstream || upstream->retired()) {
+      it = idle_.erase(it);
+      continue;
+    }
+    std::erase_if(it->second.connections, [&](const Idle& idle) { return now - idle.since > max_idle; });
+    ++it;
+  }
+}
+
+void spawnSession(tcp::socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx) {
+  auto session = std::make_shared<Session>(std::move(socket), std::move(service), ctx);
+  asio::co_spawn(ctx.ioc, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+}
+
+}  // namespace shipshape::proxy::detail

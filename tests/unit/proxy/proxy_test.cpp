@@ -1,0 +1,196 @@
+// The proxy against real upstreams: testapp processes listening on loopback ports (no engine needed).
+#include "proxy/proxy.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "common/format.h"
+#include "support/docker_test_env.h"
+#include "support/http_get.h"
+#include "support/process.h"
+
+namespace shipshape::proxy {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::httpRequest;
+
+unsigned short freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A testapp serving `version` on a loopback port, up before the constructor returns.
+struct LocalApp {
+  explicit LocalApp(const std::string& version)
+      : port(freePort()), process({SHIPSHAPE_TESTAPP_BINARY, "serve", std::to_string(port), version}) {
+    auto up = testing::httpGetWhenUp(url("/health"), 5s);
+    EXPECT_TRUE(up) << up.error().describe();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port) + path; }
+  UpstreamPtr upstream(std::int64_t release = 0) const {
+    return std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = port, .release_id = release});
+  }
+  unsigned short port;
+  testing::BackgroundProcess process;
+};
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // testapp keeps /kv under DATA_DIR; spawned apps inherit it.
+    char dir[] = "/tmp/ss-proxy-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    data_dir_ = dir;
+    ::setenv("DATA_DIR", dir, 1);
+    auto started = Proxy::start({.threads = 2});
+    ASSERT_TRUE(started) << started.error().describe();
+    proxy_ = std::move(*started);
+    auto bound = proxy_->listen("web", "127.0.0.1:0");
+    ASSERT_TRUE(bound) << bound.error().describe();
+    base_ = "http://" + *bound;
+  }
+  std::string get(const std::string& path) {
+    auto r = httpRequest("GET", base_ + path);
+    return r ? std::to_string(r->status) + " " + r->body : "error: " + r.error().describe();
+  }
+
+  void TearDown() override { std::filesystem::remove_all(data_dir_); }
+
+  std::unique_ptr<Proxy> proxy_;
+  std::string base_;
+  std::string data_dir_;
+};
+
+TEST_F(ProxyTest, AnswersServiceUnavailableWithoutAnUpstream) {
+  EXPECT_EQ(get("/version"), "503 no upstream for this service\n");
+}
+
+TEST_F(ProxyTest, RelaysToTheActiveUpstreamAndCountsAnswers) {
+  LocalApp v1("v1");
+  auto up = v1.upstream();
+  EXPECT_EQ(proxy_->switchTo("web", up), nullptr);
+  EXPECT_EQ(get("/version"), "200 v1\n");
+  EXPECT_EQ(get("/status?code=500"), "500 status 500\n");
+  EXPECT_EQ(get("/status?code=404"), "404 status 404\n");
+  // The counters move just after the answer went out.
+  EXPECT_TRUE(testing::eventually([&] { return up->requests() == 3; }, 2s)) << up->requests();
+  EXPECT_EQ(up->responses5xx(), 1);
+  EXPECT_EQ(up->latencyBuckets().back(), 3);
+  WindowCounts recent = up->window(nowMs(), 5000);
+  EXPECT_EQ(recent.requests, 3);
+  EXPECT_EQ(recent.errors, 1);
+}
+
+TEST_F(ProxyTest, StreamsLargeBodiesBothWays) {
+  LocalApp v1("v1");
+  proxy_->switchTo("web", v1.upstream());
+  std::string body(3 * 1024 * 1024 + 17, 'x');
+  for (std::size_t i = 0; i < body.size(); i += 4096) body[i] = static_cast<char>('a' + (i / 4096) % 26);
+  auto put = httpRequest("PUT", base_ + "/kv/big", body, 20s);
+  ASSERT_TRUE(put) << put.error().describe();
+  EXPECT_EQ(put->status, 201) << put->body;
+  auto back = httpRequest("GET", base_ + "/kv/big", "", 20s);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, 200);
+  EXPECT_TRUE(back->body == body) << "got " << back->body.size() << " bytes";
+}
+
+TEST_F(ProxyTest, SwitchSendsNewRequestsToTheNewVersionWhileTheOldOneFinishes) {
+  LocalApp v1("v1"), v2("v2");
+  auto old_upstream = v1.upstream();
+  proxy_->switchTo("web", old_upstream);
+  std::atomic<int> slow_status{0};
+  std::thread slow([&] {
+    auto r = httpRequest("GET", base_ + "/slow?ms=800");
+    slow_status = r ? r->status : -1;
+  });
+  ASSERT_TRUE(testing::eventually([&] { return old_upstream->inFlight() == 1; }, 2s));
+  EXPECT_EQ(proxy_->switchTo("web", v2.upstream()), old_upstream);
+  EXPECT_EQ(get("/version"), "200 v2\n");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Proxy::drain(*old_upstream, 5s), 0);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 300ms);  // it waited for the slow request
+  slow.join();
+  EXPECT_EQ(slow_status.load(), 200);
+  EXPECT_TRUE(proxy_->switchBack("web"));
+  EXPECT_EQ(get("/version"), "200 v1\n");
+}
+
+TEST_F(ProxyTest, ConnectFailureMovesIdempotentRequestsToTheStandbyOnly) {
+  LocalApp v1("v1");
+  auto dead = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = freePort()});
+  proxy_->switchTo("web", v1.upstream());
+  proxy_->switchTo("web", dead);  // v1 is now the standby
+  EXPECT_EQ(get("/version"), "200 v1\n");
+  EXPECT_EQ(dead->retried(), 1);
+  auto post = httpRequest("POST", base_ + "/kv/x", "data");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 502);
+  proxy_->clearStandby("web");
+  EXPECT_EQ(get("/version"), "502 upstream unavailable\n");
+}
+
+TEST_F(ProxyTest, UpgradedConnectionsPassBytesThroughUntilClosed) {
+  LocalApp v1("v1");
+  auto up = v1.upstream();
+  proxy_->switchTo("web", up);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(base_.substr(base_.rfind(':') + 1))));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string hello = "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping-1";
+  ASSERT_EQ(::send(fd, hello.data(), hello.size(), 0), static_cast<ssize_t>(hello.size()));
+  std::string got;
+  char buf[512];
+  while (got.find("ping-1") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0) << got;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 101", 0), 0u) << got;
+  ASSERT_EQ(::send(fd, "pong-2", 6, 0), 6);
+  got.clear();
+  while (got.size() < 6) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, "pong-2");
+  EXPECT_EQ(up->tunnels(), 1u);
+  up->closeTunnels();  // what the end of a drain does
+  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);
+  ::close(fd);
+}
+
+TEST(ProxyListen, NamesTheAddressWhenItCannotBind) {
+  auto proxy = Proxy::start({.threads = 1});
+  ASSERT_TRUE(proxy);
+  auto first = (*proxy)->listen("a", "127.0.0.1:0");
+  ASSERT_TRUE(first);
+  auto bad = (*proxy)->listen("b", "not-an-address");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().describe().find("not-an-address"), std::string::npos) << bad.error().describe();
+}
+
+}  // namespace
+}  // namespace shipshape::proxy
