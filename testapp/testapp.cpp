@@ -18,7 +18,8 @@
 //   /kv                   list keys                          /kv/KEY                   GET, PUT (body), DELETE
 //   /errors/on            every other path answers 500       /errors/off               back to normal
 //   /upgrade              with "Upgrade: echo": 101, then every byte sent comes back (a WebSocket stand-in)
-// ERRORS_AFTER_MS=N switches /errors/on by itself N ms after start (a release that regresses once it has traffic).
+// ERRORS_AFTER_MS=N switches /errors/on by itself N ms after start; ERRORS_AFTER_REQUESTS=N after N requests
+// (a release that passes its checks and regresses once it has real traffic).
 // `testapp serve PORT [VERSION]` sets PORT and APP_VERSION from the command line (for tests without a container).
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -166,6 +167,11 @@ Response handle(const Request& req) {
   if (p == "/errors/on" || p == "/errors/off") {
     g_errors = p == "/errors/on";
     return {200, std::string("errors ") + (g_errors ? "on" : "off") + "\n"};
+  }
+  static const long errors_after = std::atol(env("ERRORS_AFTER_REQUESTS", "0").c_str());
+  static std::atomic<long> served{0};
+  if (errors_after > 0 && ++served > errors_after && !g_errors.exchange(true)) {
+    std::fprintf(stderr, "testapp: answering 500 from now on (ERRORS_AFTER_REQUESTS)\n");
   }
   if (g_errors) return {500, "failing on purpose (/errors/on)\n"};
   if (p == "/version") return {200, version + "\n"};

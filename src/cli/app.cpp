@@ -97,6 +97,8 @@ int run(int argc, char** argv) {
   watch->add_option("--host-root", watch_options.host_root,
                     "Where the host's /sys/fs/cgroup and /proc are mounted (in shipshape's container: /host); "
                     "default $SHIPSHAPE_HOST_ROOT or /");
+  watch->add_flag("--no-proxy", watch_options.no_proxy,
+                  "Do not host the deploy proxy (run `shipshape proxy` separately, or no deploys)");
   watch->add_option("--undrain-hook", watch_options.undrain_hooks,
                     "Executable run (no shell) when the daemon is back; repeatable")
       ->check(CLI::ExistingFile);
@@ -121,6 +123,55 @@ int run(int argc, char** argv) {
   incidents->add_option("--since", incidents_options.since, "Only incidents opened within this long: 90s, 30m, 2h, 7d");
   incidents->add_option("--container", incidents_options.container, "Only incidents about this container (name)");
 
+  ProxyOptions proxy_options;
+  auto* proxy = app.add_subcommand("proxy", "Run the deploy proxy alone (watch also hosts it): listeners per service, "
+                                            "admin socket in the state dir");
+  proxy->add_option("--state-dir", proxy_options.state_dir, "Where services, releases and incidents are kept");
+  proxy->add_option("--listen", proxy_options.listen, "Serve /metrics (per-upstream counters) on HOST:PORT");
+  proxy->add_option("--listen-token-file", proxy_options.listen_token_file, "Bearer token for /metrics");
+  proxy->add_option("--threads", proxy_options.threads, "I/O threads (default: one per core)");
+
+  AdoptOptions adopt_options;
+  auto* adopt = app.add_subcommand("adopt", "Put a running container behind the proxy as release 1 of a service");
+  adopt->add_option("container", adopt_options.container, "Container name or ID")->required();
+  adopt->add_option("--service", adopt_options.service, "Service name (default: the container's name)");
+  adopt->add_option("--listen", adopt_options.listen, "HOST:PORT the proxy serves (default: label shipshape.proxy.listen)");
+  adopt->add_option("--port", adopt_options.port, "Container port (default: label shipshape.proxy.port or the exposed port)");
+  adopt->add_option("--health-path", adopt_options.health_path, "HTTP probe path (label shipshape.health.path)");
+  adopt->add_option("--state-dir", adopt_options.state_dir, "State directory of the proxy");
+  adopt->add_flag("--json", adopt_options.json, "Events as JSON lines on stdout");
+
+  DeployOptions deploy_options;
+  auto* deploy_cmd = app.add_subcommand("deploy", "Zero-downtime, health-gated deploy: start-first candidate, gate, "
+                                                  "switch, bake, drain; exit 1 when it failed or was rolled back");
+  deploy_cmd->add_option("service", deploy_options.service, "Service (Compose service or adopted container)")->required();
+  deploy_cmd->add_option("--image", deploy_options.image, "Image to deploy: name:tag or name@sha256:... "
+                                                          "(default: the Compose file's image)");
+  deploy_cmd->add_option("-f,--file", deploy_options.compose_files, "Compose file(s); default: the recorded definition");
+  deploy_cmd->add_option("-p,--project-name", deploy_options.project_name, "Compose project name");
+  deploy_cmd->add_flag("--allow-mutable", deploy_options.allow_mutable, "Accept :latest or untagged references");
+  deploy_cmd->add_option("--bake", deploy_options.bake, "Bake window after the switch (default 5m; 0s: none)");
+  deploy_cmd->add_flag("--detach", deploy_options.detach, "Return after the switch; the proxy host finishes the bake");
+  deploy_cmd->add_flag("--json", deploy_options.json, "Events as JSON lines on stdout (for CI)");
+  deploy_cmd->add_option("--state-dir", deploy_options.state_dir, "State directory of the proxy");
+
+  DeployOptions rollback_options;
+  auto* rollback = app.add_subcommand("rollback", "Deploy a known-good release again, through the same gate");
+  rollback->add_option("service", rollback_options.service, "Service")->required();
+  rollback->add_option("--to", rollback_options.to, "Release ID (default: the last known-good before the current)");
+  rollback->add_option("--bake", rollback_options.bake, "Bake window after the switch (default: the service's)");
+  rollback->add_flag("--detach", rollback_options.detach, "Return after the switch");
+  rollback->add_flag("--json", rollback_options.json, "Events as JSON lines on stdout");
+  rollback->add_option("--state-dir", rollback_options.state_dir, "State directory of the proxy");
+
+  ReleasesOptions releases_options;
+  auto* releases = app.add_subcommand("releases", "The release ledger of a service");
+  releases->add_option("service", releases_options.service, "Service")->required();
+  releases->add_option("-f,--format", releases_options.format, "table|json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  releases->add_option("--state-dir", releases_options.state_dir, "State directory");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -144,6 +195,11 @@ int run(int argc, char** argv) {
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));
   if (watch->parsed()) return toInt(runWatch(global, watch_options));
   if (top->parsed()) return toInt(runTop(global, top_options));
+  if (proxy->parsed()) return toInt(runProxy(global, proxy_options));
+  if (adopt->parsed()) return toInt(runAdopt(global, adopt_options));
+  if (deploy_cmd->parsed()) return toInt(runDeploy(global, deploy_options));
+  if (rollback->parsed()) return toInt(runRollback(global, rollback_options));
+  if (releases->parsed()) return toInt(runReleases(releases_options));
   if (incidents->parsed()) {
     if (incidents_options.action == "show" && incidents_options.id <= 0) {
       std::fprintf(stderr, "shipshape: incidents show needs an incident ID\n");

@@ -48,6 +48,7 @@ struct WatchOptions {
   std::string policy;             // alert (default) | enforce
   double interval_s = 0;          // resource sampling; 0: config, else 1 s
   std::string host_root;          // where the host's /sys/fs/cgroup and /proc are (in a container: /host)
+  bool no_proxy = false;          // do not host the deploy proxy
 };
 ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options);
 
@@ -68,5 +69,42 @@ struct IncidentsOptions {
   std::string container;
 };
 ExitCode runIncidents(const IncidentsOptions& options);
+
+struct ProxyOptions {
+  std::string state_dir;
+  std::string listen;  // /metrics on HOST:PORT; empty: none
+  std::string listen_token_file;
+  int threads = 0;
+};
+ExitCode runProxy(const GlobalOptions& global, const ProxyOptions& options);
+
+struct DeployOptions {
+  std::string service;
+  std::string image;
+  std::vector<std::string> compose_files;
+  std::string project_name;
+  std::string state_dir;
+  bool allow_mutable = false;
+  bool json = false;       // stream events as JSON lines on stdout
+  bool detach = false;     // return after the switch; the proxy host finishes the bake
+  std::string bake;        // duration overriding the service's bake window
+  std::int64_t to = 0;     // rollback --to RELEASE
+};
+ExitCode runDeploy(const GlobalOptions& global, const DeployOptions& options);
+ExitCode runRollback(const GlobalOptions& global, const DeployOptions& options);
+
+struct AdoptOptions {
+  std::string container, service, listen, health_path, state_dir;
+  int port = 0;
+  bool json = false;
+};
+ExitCode runAdopt(const GlobalOptions& global, const AdoptOptions& options);
+
+struct ReleasesOptions {
+  std::string service;
+  std::string state_dir;
+  std::string format = "table";  // table | json
+};
+ExitCode runReleases(const ReleasesOptions& options);
 
 }  // namespace shipshape::cli

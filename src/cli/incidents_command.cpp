@@ -7,20 +7,6 @@
 #include "store/incident_store.h"
 
 namespace shipshape::cli {
-namespace {
-
-// "90s", "30m", "2h", "7d" -> milliseconds; -1 when malformed.
-std::int64_t parseAge(const std::string& text) {
-  if (text.empty()) return -1;
-  char* end = nullptr;
-  double n = std::strtod(text.c_str(), &end);
-  std::string unit(end);
-  double factor = unit == "s" ? 1e3 : unit == "m" ? 60e3 : unit == "h" ? 3600e3 : unit == "d" ? 86400e3 : -1;
-  if (factor < 0 || n < 0) return -1;
-  return static_cast<std::int64_t>(n * factor);
-}
-
-}  // namespace
 
 ExitCode runIncidents(const IncidentsOptions& given) {
   IncidentsOptions options = given;
@@ -46,7 +32,7 @@ ExitCode runIncidents(const IncidentsOptions& given) {
   store::IncidentFilter filter;
   filter.subject = options.container;
   if (!options.since.empty()) {
-    std::int64_t age = parseAge(options.since);
+    std::int64_t age = parseDurationMs(options.since);
     if (age < 0) {
       std::fprintf(stderr, "shipshape: --since must be a duration like 90s, 30m, 2h or 7d\n");
       return ExitCode::kError;

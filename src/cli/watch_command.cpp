@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "cli/commands.h"
+#include "deploy/proxy_host.h"
+#include "store/release_store.h"
 #include "cli/watch_settings.h"
 #include "common/file.h"
 #include "common/format.h"
@@ -120,6 +122,25 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     SHIPSHAPE_LOG(heal, warn, "[daemon] not answering at start-up: {}", v.error().describe());
   }
 
+  // The deploy proxy lives here unless told otherwise (or another process already hosts it for this state dir).
+  std::unique_ptr<store::ReleaseStore> release_store;
+  std::unique_ptr<deploy::ProxyHost> proxy_host;
+  if (!options.no_proxy) {
+    auto releases = store::ReleaseStore::open(settings->state_dir);
+    if (!releases) {
+      printError(releases.error());
+      return ExitCode::kError;
+    }
+    release_store = std::move(*releases);
+    auto hosted = deploy::ProxyHost::start({.state_dir = settings->state_dir, .docker_host = global.host},
+                                           *release_store, **store);
+    if (hosted) {
+      proxy_host = std::move(*hosted);
+    } else {
+      SHIPSHAPE_LOG(proxy, warn, "not hosting the deploy proxy: {}", hosted.error().describe());
+    }
+  }
+
   struct sigaction sa {};
   sa.sa_handler = onSignal;
   ::sigaction(SIGTERM, &sa, nullptr);
@@ -154,7 +175,9 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     std::int64_t stall_ms = std::max<std::int64_t>(10000, 5 * interval.count());
     so.routes["/metrics"] = [&] {
       auto [snap, st] = published.get();
-      return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = serve::renderMetrics(*snap, st)};
+      std::string body = serve::renderMetrics(*snap, st);
+      if (proxy_host) body += proxy_host->metrics();
+      return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = body};
     };
     so.routes["/healthz"] = [&, stall_ms] {
       auto [snap, st] = published.get();

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace shipshape {
@@ -139,6 +140,27 @@ std::int64_t monotonicNs() {
 std::int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t parseDurationMs(std::string_view text) {
+  if (text.empty()) return -1;
+  double total = 0;
+  while (!text.empty()) {
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return -1;
+    double n = std::strtod(std::string(text.substr(0, i)).c_str(), nullptr);
+    text.remove_prefix(i);
+    std::size_t j = 0;
+    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+    std::string_view unit = text.substr(0, j);
+    text.remove_prefix(j);
+    double factor = unit == "ms" ? 1 : unit == "s" ? 1e3 : unit == "m" ? 60e3 : unit == "h" ? 3600e3
+                  : unit == "d" ? 86400e3 : -1;
+    if (factor < 0) return -1;
+    total += n * factor;
+  }
+  return static_cast<std::int64_t>(total);
 }
 
 }  // namespace shipshape

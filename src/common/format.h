@@ -22,6 +22,8 @@ std::string isoTimeMs(std::int64_t epoch_ms);
 std::string formatDurationMs(std::int64_t ms);
 // "2026-11-26T04:00:46.133026346Z" (or with a +hh:mm offset) -> ms since the epoch; -1 when malformed.
 std::int64_t parseRfc3339Ms(std::string_view text);
+// "500ms", "90s", "5m", "1m30s", "2h", "7d" (Go's time.ParseDuration units, plus days) -> ms; -1 when malformed.
+std::int64_t parseDurationMs(std::string_view text);
 // Milliseconds since the epoch, now.
 std::int64_t nowMs();
 // Nanoseconds on the monotonic clock: for intervals (rates, costs), immune to wall-clock steps.

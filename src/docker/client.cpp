@@ -203,6 +203,79 @@ Result<std::string> Client::createContainer(const ContainerSpec& spec, std::stri
   }
 }
 
+Result<std::string> Client::createContainerFromJson(std::string body, std::string_view name) {
+  Call c{.method = "POST", .path = "/containers/create", .body = std::move(body), .json_body = true,
+         .what = "creating container " + std::string(name)};
+  if (!name.empty()) c.query.emplace_back("name", std::string(name));
+  auto response = checkStatus(call(c), c.what);
+  if (!response) return fail(response.error());
+  try {
+    return nlohmann::json::parse(response->body).at("Id").get<std::string>();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(ErrorCode::kProtocol, c.what + ": unexpected reply: " + e.what());
+  }
+}
+
+Result<std::string> Client::inspectContainerJson(std::string_view id) {
+  Call c{.path = "/containers/" + pathSegment(id) + "/json", .what = "inspecting container " + std::string(id)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse& r) { return r.body; });
+}
+
+Result<bool> Client::networkExists(std::string_view name) {
+  Call c{.path = "/networks/" + pathSegment(name), .what = "inspecting network " + std::string(name)};
+  auto response = call(c);
+  if (!response) return fail(response.error());
+  if (response->status == 404) return false;
+  return checkStatus(std::move(response), c.what).map([](const HttpResponse&) { return true; });
+}
+
+Result<void> Client::createNetwork(std::string_view name, const Labels& labels) {
+  nlohmann::json body = {{"Name", name}, {"CheckDuplicate", true}, {"Driver", "bridge"}, {"Labels", labels}};
+  Call c{.method = "POST", .path = "/networks/create", .body = body.dump(), .json_body = true,
+         .what = "creating network " + std::string(name)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::connectNetwork(std::string_view network, std::string_view container) {
+  nlohmann::json body = {{"Container", container}};
+  Call c{.method = "POST", .path = "/networks/" + pathSegment(network) + "/connect", .body = body.dump(),
+         .json_body = true, .what = "connecting " + std::string(container) + " to network " + std::string(network)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::pullImage(std::string_view reference) {
+  std::string ref(reference);
+  std::string name = ref, tag;
+  if (auto at = ref.find('@'); at != std::string::npos) {
+    name = ref.substr(0, at);
+    tag = ref.substr(at + 1);
+  } else if (auto colon = ref.rfind(':'); colon != std::string::npos && ref.find('/', colon) == std::string::npos) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  Call c{.method = "POST", .path = "/images/create", .timeout = std::chrono::milliseconds(-1),
+         .what = "pulling " + ref};
+  c.query.emplace_back("fromImage", name);
+  if (!tag.empty()) c.query.emplace_back("tag", tag);
+  // The daemon answers 200 and reports failures inside the progress stream: read it to the end.
+  std::string last_error, pending;
+  auto streamed = streamCall(
+      c, [](const HttpResponse&) { return true; },
+      [&](std::string_view chunk) {
+        pending.append(chunk);
+        for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+          auto line = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
+          if (line.is_object() && line.contains("error")) last_error = line.value("error", "");
+        }
+        return true;
+      },
+      nullptr);
+  auto checked = checkStatus(std::move(streamed), c.what);
+  if (!checked) return fail(checked.error());
+  if (!last_error.empty()) return fail(ErrorCode::kApi, c.what + ": " + last_error);
+  return {};
+}
+
 Result<void> Client::startContainer(std::string_view id) {
   Call c{.method = "POST", .path = "/containers/" + pathSegment(id) + "/start",
          .what = "starting container " + std::string(id)};

@@ -78,6 +78,10 @@ class Client {
   Result<ContainerInspect> inspectContainer(std::string_view id_or_name);
   // Returns the new container's ID.
   Result<std::string> createContainer(const ContainerSpec& spec, std::string_view name = "");
+  // The same from a ready create body (JSON text), e.g. another container's Config + HostConfig.
+  Result<std::string> createContainerFromJson(std::string body, std::string_view name = "");
+  // GET /containers/{id}/json as the daemon sent it (for copying a configuration field for field).
+  Result<std::string> inspectContainerJson(std::string_view id_or_name);
   Result<void> startContainer(std::string_view id);
   // `timeout_s`: seconds before SIGKILL; unset = the container's own StopTimeout.
   Result<void> stopContainer(std::string_view id, std::optional<int> timeout_s = std::nullopt);
@@ -103,6 +107,13 @@ class Client {
   // node's spec is read and written back whole, with its version, as the docker CLI does).
   Result<std::string> nodeAvailability(std::string_view node_id);
   Result<void> setNodeAvailability(std::string_view node_id, std::string_view availability);
+
+  // Networks: whether one exists, create a bridge network with labels, attach a container.
+  Result<bool> networkExists(std::string_view name);
+  Result<void> createNetwork(std::string_view name, const Labels& labels = {});
+  Result<void> connectNetwork(std::string_view network, std::string_view container);
+  // POST /images/create: pulls `reference` (name:tag or name@digest); the stream's error message fails it.
+  Result<void> pullImage(std::string_view reference);
 
   Result<std::vector<Volume>> listVolumes(const Filters& filters = {});
   Result<Volume> inspectVolume(std::string_view name);

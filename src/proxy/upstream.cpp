@@ -28,7 +28,12 @@ void Upstream::finish(int status, double seconds, bool upstream_failed) {
   latency_sum_us_.fetch_add(static_cast<std::int64_t>(seconds * 1e6), std::memory_order_relaxed);
 
   bool slow = seconds * 1000.0 > static_cast<double>(slow_ms_.load(std::memory_order_relaxed));
-  std::int64_t epoch = nowMs() / 100;
+  std::int64_t now = nowMs();
+  if (error && first_error_ms_.load(std::memory_order_relaxed) == 0) {
+    std::int64_t none = 0;
+    first_error_ms_.compare_exchange_strong(none, now, std::memory_order_relaxed);
+  }
+  std::int64_t epoch = now / 100;
   std::lock_guard lock(ring_mu_);
   Bucket& b = ring_[static_cast<std::size_t>(epoch % kRingBuckets)];
   if (b.epoch != epoch) b = Bucket{epoch, {}};

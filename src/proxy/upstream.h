@@ -52,6 +52,8 @@ class Upstream {
   std::int64_t responses5xx() const { return responses_5xx_.load(std::memory_order_relaxed); }
   std::int64_t upstreamErrors() const { return upstream_errors_.load(std::memory_order_relaxed); }
   std::int64_t retried() const { return retried_.load(std::memory_order_relaxed); }
+  // When this upstream first answered with an error (ms since the epoch; 0: never): when a regression began.
+  std::int64_t firstErrorMs() const { return first_error_ms_.load(std::memory_order_relaxed); }
   // Cumulative counts per kLatencyBuckets bound, then +Inf; and the sum in seconds.
   std::array<std::int64_t, kLatencyBuckets.size() + 1> latencyBuckets() const;
   double latencySumSeconds() const;
@@ -83,6 +85,7 @@ class Upstream {
   std::array<std::atomic<std::int64_t>, kLatencyBuckets.size() + 1> latency_{};
   std::atomic<std::int64_t> latency_sum_us_{0};
   std::atomic<std::int64_t> slow_ms_{1000};
+  std::atomic<std::int64_t> first_error_ms_{0};
   std::atomic<bool> retired_{false};
 
   mutable std::mutex ring_mu_;

@@ -1,5 +1,7 @@
 #include "store/incident_store.h"
 
+#include "store/database.h"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,32 +11,6 @@
 
 namespace shipshape::store {
 namespace {
-
-// Each entry upgrades the schema by one version; never edit a shipped entry, append a new one.
-const char* const kMigrations[] = {
-    R"(CREATE TABLE incidents (
-         id INTEGER PRIMARY KEY AUTOINCREMENT,
-         kind TEXT NOT NULL,
-         subject TEXT NOT NULL,
-         subject_id TEXT NOT NULL DEFAULT '',
-         situation TEXT NOT NULL DEFAULT '',
-         task TEXT NOT NULL DEFAULT '',
-         result TEXT NOT NULL DEFAULT '',
-         started_at_ms INTEGER NOT NULL,
-         detected_at_ms INTEGER NOT NULL,
-         resolved_at_ms INTEGER);
-       CREATE INDEX incidents_open ON incidents(kind, subject) WHERE resolved_at_ms IS NULL;
-       CREATE TABLE actions (
-         id INTEGER PRIMARY KEY AUTOINCREMENT,
-         incident_id INTEGER NOT NULL REFERENCES incidents(id),
-         at_ms INTEGER NOT NULL,
-         kind TEXT NOT NULL,
-         description TEXT NOT NULL,
-         outcome TEXT NOT NULL,
-         automatic INTEGER NOT NULL,
-         duration_ms INTEGER NOT NULL DEFAULT 0);
-       CREATE INDEX actions_by_incident ON actions(incident_id);)",
-};
 
 template <class F>
 auto guarded(const char* what, F&& f) -> decltype(f()) {
@@ -92,43 +68,10 @@ IncidentStore::IncidentStore(std::unique_ptr<SQLite::Database> db, std::string p
 IncidentStore::~IncidentStore() = default;
 
 Result<std::unique_ptr<IncidentStore>> IncidentStore::open(const std::string& state_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(state_dir, ec);
-  if (ec) return fail(ErrorCode::kIo, "cannot create state directory " + state_dir + ": " + ec.message());
-  std::string path = state_dir + "/shipshape.db";
-  try {
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    // WAL lets `shipshape incidents` read while `shipshape watch` writes; a busy timeout rides out brief locks.
-    db->exec("PRAGMA journal_mode=WAL");
-    db->exec("PRAGMA synchronous=NORMAL");
-    db->exec("PRAGMA foreign_keys=ON");
-    db->setBusyTimeout(5000);
-    std::unique_ptr<IncidentStore> store(new IncidentStore(std::move(db), path));
-    auto migrated = store->migrate();
-    if (!migrated) return fail(migrated.error());
-    return store;
-  } catch (const SQLite::Exception& e) {
-    return fail(ErrorCode::kIo, "cannot open " + path + ": " + e.what());
-  }
-}
-
-Result<void> IncidentStore::migrate() {
-  std::lock_guard lock(mu_);
-  return guarded("migrating the incident store", [&]() -> Result<void> {
-    int version = db_->execAndGet("PRAGMA user_version").getInt();
-    int target = static_cast<int>(std::size(kMigrations));
-    if (version > target) {
-      return fail(ErrorCode::kUnsupported, path_ + " has schema version " + std::to_string(version) +
-                                               ", newer than this shipshape (" + std::to_string(target) + ")");
-    }
-    for (int v = version; v < target; ++v) {
-      SQLite::Transaction tx(*db_);
-      db_->exec(kMigrations[v]);
-      db_->exec("PRAGMA user_version = " + std::to_string(v + 1));
-      tx.commit();
-    }
-    return {};
-  });
+  std::string path;
+  auto db = openDatabase(state_dir, &path);
+  if (!db) return fail(db.error());
+  return std::unique_ptr<IncidentStore>(new IncidentStore(std::move(*db), path));
 }
 
 Result<std::int64_t> IncidentStore::openIncident(const Incident& i) {

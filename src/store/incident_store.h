@@ -49,7 +49,6 @@ class IncidentStore {
 
  private:
   IncidentStore(std::unique_ptr<SQLite::Database> db, std::string path);
-  Result<void> migrate();
   Result<std::int64_t> insertIncident(const Incident& incident);
   Result<std::vector<Action>> actionsOf(std::int64_t incident_id);
 

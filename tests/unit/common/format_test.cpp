@@ -43,3 +43,18 @@ TEST(ShortId, DropsDigestPrefixAndTruncates) {
 
 }  // namespace
 }  // namespace shipshape
+
+namespace shipshape {
+TEST(ParseDuration, AcceptsGoStyleUnitsAndDays) {
+  EXPECT_EQ(parseDurationMs("500ms"), 500);
+  EXPECT_EQ(parseDurationMs("90s"), 90000);
+  EXPECT_EQ(parseDurationMs("1m30s"), 90000);
+  EXPECT_EQ(parseDurationMs("1.5s"), 1500);
+  EXPECT_EQ(parseDurationMs("2h"), 7200000);
+  EXPECT_EQ(parseDurationMs("7d"), 7 * 86400000LL);
+  EXPECT_EQ(parseDurationMs(""), -1);
+  EXPECT_EQ(parseDurationMs("5"), -1);
+  EXPECT_EQ(parseDurationMs("5 min"), -1);
+  EXPECT_EQ(parseDurationMs("m5"), -1);
+}
+}  // namespace shipshape
