@@ -480,7 +480,9 @@ Result<DeployResult> Deployer::adopt(const AdoptRequest& request) {
   if (!pinged) return fail(pinged.error());
   auto raw = client_.inspectContainerJson(request.container);
   if (!raw) return fail(raw.error());
-  auto def = definitionFromInspect(*raw, request.service);
+  auto image_id = json::parse(*raw, nullptr, false).value("Image", "");
+  auto image_raw = client_.inspectImageJson(image_id);
+  auto def = definitionFromInspect(*raw, image_raw ? *image_raw : "{}", request.service);
   if (!def) return fail(def.error());
   service_ = def->name;
   if (!request.listen.empty()) {

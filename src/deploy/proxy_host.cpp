@@ -332,10 +332,6 @@ struct ProxyHost::Impl {
   void finishBake(const BakePlan& plan) {
     proxy->clearStandby(plan.service);
     std::int64_t done_at = nowMs();
-    {
-      std::lock_guard lock(mu);
-      bakes[plan.service] = BakeState{"passed", plan.release_id, done_at, ""};
-    }
     if (auto release = releases.get(plan.release_id)) {
       release->finished_at_ms = done_at;
       if (plan.previous) {
@@ -369,6 +365,9 @@ struct ProxyHost::Impl {
       auto kept = protectKnownGood(*client, releases, plan.service, plan.settings.keep_releases);
       if (!kept) SHIPSHAPE_LOG(proxy, warn, "[svc={}] protecting images: {}", plan.service, kept.error().describe());
     }
+    // Announced last: a waiting `deploy` returns once the old version is really gone.
+    std::lock_guard lock(mu);
+    bakes[plan.service] = BakeState{"passed", plan.release_id, nowMs(), ""};
   }
 };
 

@@ -396,7 +396,8 @@ Result<ServiceDefinition> definitionFromCompose(const compose::Project& project,
   return def;
 }
 
-Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json, const std::string& service_name) {
+Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json, const std::string& image_json,
+                                                const std::string& service_name) {
   json inspect = json::parse(inspect_json, nullptr, false);
   if (!inspect.is_object() || !inspect.contains("Config")) {
     return fail(ErrorCode::kProtocol, "unexpected container inspect reply");
@@ -412,6 +413,27 @@ Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json,
   for (const char* k : {"Hostname", "Domainname", "Image", "AttachStdin", "AttachStdout", "AttachStderr", "OpenStdin",
                         "StdinOnce"}) {
     c.erase(k);
+  }
+  json image = json::parse(image_json, nullptr, false);
+  json from_image = image.is_object() ? image.value("Config", json::object()) : json::object();
+  if (from_image.is_null()) from_image = json::object();
+  // Whatever equals the image's value came from the image: leave it to the new image.
+  for (const char* k : {"Cmd", "Entrypoint", "WorkingDir", "User", "Healthcheck", "ExposedPorts", "Volumes",
+                        "StopSignal", "Shell", "OnBuild"}) {
+    if (c.contains(k) && from_image.contains(k) && c[k] == from_image[k]) c.erase(k);
+  }
+  if (c.contains("Env") && c["Env"].is_array()) {
+    json own = json::array();
+    auto image_env = from_image.value("Env", json::array());
+    for (const auto& e : c["Env"]) {
+      if (std::find(image_env.begin(), image_env.end(), e) == image_env.end()) own.push_back(e);
+    }
+    c["Env"] = own;
+  }
+  if (c.contains("Labels") && c["Labels"].is_object() && from_image.contains("Labels") && from_image["Labels"].is_object()) {
+    for (const auto& [k, v] : from_image["Labels"].items()) {
+      if (c["Labels"].contains(k) && c["Labels"][k] == v) c["Labels"].erase(k);
+    }
   }
   json host = inspect.value("HostConfig", json::object());
   if (host.contains("PortBindings") && !host["PortBindings"].empty()) {
@@ -449,7 +471,7 @@ Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json,
   if (!settings) return fail(settings.error().wrap("container " + container));
   def.settings = std::move(*settings);
   if (def.settings.port == 0) {
-    auto exposed = c.value("ExposedPorts", json::object());
+    auto exposed = inspect["Config"].value("ExposedPorts", json::object());
     if (exposed.size() == 1) def.settings.port = std::atoi(exposed.begin().key().c_str());
   }
   return def;

@@ -57,8 +57,11 @@ struct ServiceDefinition {
 // The Compose service `service` of `project` (project name: -p, else `name:`, else the directory's name).
 Result<ServiceDefinition> definitionFromCompose(const compose::Project& project, const std::string& service,
                                                 const std::string& project_name);
-// A running container's own configuration (GET /containers/{id}/json, as JSON text).
-Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json, const std::string& service_name);
+// A running container's own configuration (GET /containers/{id}/json, as JSON text), minus what its image
+// (GET /images/{id}/json) set: the engine merges the image's Env, Cmd, Labels, ... into the container's, and
+// carrying those over would pin the old image's values onto the new one.
+Result<ServiceDefinition> definitionFromInspect(const std::string& inspect_json, const std::string& image_json,
+                                                const std::string& service_name);
 
 // Applies shipshape.* labels, then an x-shipshape JSON object; errors name the label or key.
 Result<DeploySettings> readSettings(const nlohmann::json& labels, const nlohmann::json& x_shipshape);

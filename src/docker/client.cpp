@@ -400,6 +400,11 @@ Result<ImageInspect> Client::inspectImage(std::string_view reference) {
   return checkStatus(call(c), c.what).and_then([](const HttpResponse& r) { return parseImageInspect(r.body); });
 }
 
+Result<std::string> Client::inspectImageJson(std::string_view reference) {
+  Call c{.path = "/images/" + std::string(reference) + "/json", .what = "inspecting image " + std::string(reference)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse& r) { return r.body; });
+}
+
 Result<void> Client::removeImage(std::string_view reference, bool force) {
   Call c{.method = "DELETE", .path = "/images/" + std::string(reference),
          .what = "removing image " + std::string(reference)};

@@ -96,6 +96,7 @@ class Client {
 
   Result<std::vector<ImageSummary>> listImages(bool all = false, const Filters& filters = {});
   Result<ImageInspect> inspectImage(std::string_view reference);
+  Result<std::string> inspectImageJson(std::string_view reference);  // as the daemon sent it
   Result<void> removeImage(std::string_view reference, bool force = false);
   Result<void> tagImage(std::string_view source, std::string_view repo, std::string_view tag);
   // GET /images/{name}/get: the image as a `docker save` tar, streamed to `on_tar`.
