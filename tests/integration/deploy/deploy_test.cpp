@@ -280,5 +280,21 @@ TEST_F(Deploy, AnAdoptedContainerIsServedAndReplacedByTheNextDeploy) {
   EXPECT_EQ(ledger[0]["container"], name("adoptee"));
 }
 
+TEST_F(Deploy, TheGuardianHostsTheProxyWhenNoStandaloneOneRuns) {
+  proxy_->stop(SIGTERM, 5s);
+  proxy_.reset();
+  ASSERT_FALSE(std::filesystem::exists(state_ + "/proxy.sock"));
+  BackgroundProcess watch({SHIPSHAPE_BINARY, "watch", "--state-dir", state_, "--autoheal", "off"});
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(state_ + "/proxy.sock"); }, 10s)) << watch.output();
+  auto first = deploy("shipshape/testapp:v1");
+  ASSERT_EQ(first.exit_code, 0) << first.err << watch.output();
+  EXPECT_EQ(served(), "v1\n");
+  // A standalone proxy on the same state directory refuses to start beside it.
+  auto second = runProcess({SHIPSHAPE_BINARY, "proxy", "--state-dir", state_}, {}, 10s);
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_NE(second.err.find("another shipshape proxy"), std::string::npos) << second.err;
+  EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
+}
+
 }  // namespace
 }  // namespace shipshape::testing
