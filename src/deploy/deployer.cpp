@@ -8,6 +8,7 @@
 
 #include "common/format.h"
 #include "deploy/container_address.h"
+#include "deploy/swarm_deploy.h"
 #include "compose/project.h"
 #include "docker/client.h"
 #include "heal/hook_runner.h"
@@ -135,6 +136,16 @@ Result<void> Deployer::ensureNetworks(const ServiceDefinition& def) {
 Result<DeployResult> Deployer::deploy(const DeployRequest& request) {
   service_ = request.service;
   release_id_ = 0;
+  // A Swarm service (on a manager) that shipshape does not deploy itself: the engine's rolling update.
+  if (request.compose_files.empty()) {
+    auto record = releases_.service(request.service);
+    if (record && !*record) {
+      auto swarm_service = client_.inspectServiceJson(request.service);
+      if (swarm_service) {
+        return deploySwarmService(client_, releases_, incidents_, request, *swarm_service, events_);
+      }
+    }
+  }
   auto pinged = admin_.ping();
   if (!pinged) return fail(pinged.error());
   auto def = resolve(request);

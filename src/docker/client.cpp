@@ -356,6 +356,31 @@ Result<void> Client::setNodeAvailability(std::string_view node_id, std::string_v
   return {};
 }
 
+Result<std::string> Client::inspectServiceJson(std::string_view name) {
+  Call c{.path = "/services/" + pathSegment(name), .what = "inspecting swarm service " + std::string(name)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse& r) { return r.body; });
+}
+
+Result<std::vector<std::string>> Client::updateService(std::string_view id, std::int64_t version, std::string spec_json) {
+  Call c{.method = "POST", .path = "/services/" + pathSegment(id) + "/update", .body = std::move(spec_json),
+         .json_body = true, .what = "updating swarm service " + std::string(id)};
+  c.query.emplace_back("version", std::to_string(version));
+  auto response = checkStatus(call(c), c.what);
+  if (!response) return fail(response.error());
+  std::vector<std::string> warnings;
+  auto j = nlohmann::json::parse(response->body, nullptr, false);
+  if (j.is_object() && j.contains("Warnings") && j["Warnings"].is_array()) {
+    for (const auto& w : j["Warnings"]) warnings.push_back(w.get<std::string>());
+  }
+  return warnings;
+}
+
+Result<std::string> Client::serviceTasksJson(std::string_view service_id) {
+  Call c{.path = "/tasks", .what = "listing the tasks of swarm service " + std::string(service_id)};
+  c.query.emplace_back("filters", filtersJson({{"service", {std::string(service_id)}}}));
+  return checkStatus(call(c), c.what).map([](const HttpResponse& r) { return r.body; });
+}
+
 Result<std::vector<std::string>> Client::updateContainer(std::string_view id, const ResourceUpdate& update) {
   Call c{.method = "POST", .path = "/containers/" + pathSegment(id) + "/update",
          .body = resourceUpdateJson(update), .json_body = true, .what = "updating container " + std::string(id)};

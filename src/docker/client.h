@@ -108,6 +108,11 @@ class Client {
   // node's spec is read and written back whole, with its version, as the docker CLI does).
   Result<std::string> nodeAvailability(std::string_view node_id);
   Result<void> setNodeAvailability(std::string_view node_id, std::string_view availability);
+  // Swarm services (on a manager): the service as the daemon sent it (404 -> kNotFound), an update of its spec
+  // at `version` (returns the daemon's warnings), and its tasks as JSON.
+  Result<std::string> inspectServiceJson(std::string_view name_or_id);
+  Result<std::vector<std::string>> updateService(std::string_view id, std::int64_t version, std::string spec_json);
+  Result<std::string> serviceTasksJson(std::string_view service_id);
 
   // Networks: whether one exists, create a bridge network with labels, attach a container.
   Result<bool> networkExists(std::string_view name);
