@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/format.h"
@@ -194,11 +195,14 @@ Result<DeploySettings> readSettings(const json& labels, const json& x_shipshape)
   std::vector<std::pair<std::string, std::string>> entries;
   if (labels.is_object()) {
     for (const auto& [k, v] : labels.items()) {
-      if (k.starts_with("shipshape.") && k != "shipshape.service" && k != "shipshape.release" &&
-          k != "shipshape.autoheal" && k != "shipshape.protect" && !k.starts_with("shipshape.limits.") &&
-          !k.starts_with("shipshape.test")) {
-        entries.emplace_back(k.substr(10), scalarText(v));
-      }
+      // Only the deploy's own label families: shipshape.* labels of other features (autoheal, protect,
+      // limits, ...) are not ours to judge. Within a family, an unknown key is an error.
+      static constexpr std::string_view kFamilies[] = {"shipshape.proxy.", "shipshape.health.", "shipshape.gate.",
+                                                       "shipshape.bake",   "shipshape.drain",   "shipshape.smoke.",
+                                                       "shipshape.keep_releases"};
+      bool ours = std::any_of(std::begin(kFamilies), std::end(kFamilies),
+                              [&](std::string_view f) { return k.starts_with(f); });
+      if (ours) entries.emplace_back(k.substr(10), scalarText(v));
     }
   }
   if (x_shipshape.is_object()) {

@@ -145,9 +145,18 @@ Result<std::string> Proxy::listen(const std::string& service, const std::string&
     return bound.address().to_string() + ":" + std::to_string(bound.port());
   }
 
+  tcp::endpoint endpoint(ip, port);
+  if (port != 0) {
+    // SO_REUSEPORT would let us join another process's listener (any of the same user) and silently split
+    // its traffic: a plain bind first proves the address is free.
+    tcp::acceptor probe(impl_->contexts.front()->ioc);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) return fail(ErrorCode::kIo, "cannot listen on " + address + " for " + service + ": " + ec.message());
+  }
   // Bind one acceptor per thread on the same port (SO_REUSEPORT: the kernel spreads connections).
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
-  tcp::endpoint endpoint(ip, port);
   for (auto& ctx : impl_->contexts) {
     auto acceptor = std::make_shared<tcp::acceptor>(ctx->ioc);
     acceptor->open(endpoint.protocol(), ec);

@@ -100,9 +100,11 @@ TEST_F(ComposeDefinition, BadSettingsNameTheirPlace) {
   EXPECT_NE(missing.error().describe().find("no service \"api\""), std::string::npos);
   auto smoke = readSettings(json{{"shipshape.smoke.x", "fetch home"}}, json::object());
   ASSERT_FALSE(smoke);
-  auto unknown = readSettings(json{{"shipshape.nonsense", "1"}}, json::object());
+  auto unknown = readSettings(json{{"shipshape.health.nonsense", "1"}}, json::object());
   ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().describe().find("shipshape.nonsense"), std::string::npos);
+  EXPECT_NE(unknown.error().describe().find("shipshape.health.nonsense"), std::string::npos);
+  // Other features' labels are theirs: not an error here.
+  EXPECT_TRUE(readSettings(json{{"shipshape.autoheal", "true"}, {"shipshape.limits.cpus", "0.5"}}, json::object()));
 }
 
 TEST(InspectDefinition, KeepsTheContainersOwnSettingsAndLeavesTheImagesToTheNewImage) {

@@ -182,11 +182,17 @@ TEST_F(ProxyTest, UpgradedConnectionsPassBytesThroughUntilClosed) {
   ::close(fd);
 }
 
-TEST(ProxyListen, NamesTheAddressWhenItCannotBind) {
+TEST(ProxyListen, RefusesAnAddressInUseAndNamesIt) {
   auto proxy = Proxy::start({.threads = 1});
   ASSERT_TRUE(proxy);
   auto first = (*proxy)->listen("a", "127.0.0.1:0");
   ASSERT_TRUE(first);
+  // Another proxy (any process) on the same port is refused, not joined through SO_REUSEPORT.
+  auto other = Proxy::start({.threads = 1});
+  ASSERT_TRUE(other);
+  auto taken = (*other)->listen("a", *first);
+  ASSERT_FALSE(taken);
+  EXPECT_NE(taken.error().describe().find("in use"), std::string::npos) << taken.error().describe();
   auto bad = (*proxy)->listen("b", "not-an-address");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().describe().find("not-an-address"), std::string::npos) << bad.error().describe();
