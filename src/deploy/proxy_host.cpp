@@ -72,7 +72,11 @@ struct ProxyHost::Impl {
   std::condition_variable wake;
   bool stopping = false;                   // guarded by mu
   std::map<std::string, BakeState> bakes;  // guarded by mu
-  std::vector<std::thread> workers;        // guarded by mu
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Worker> workers;             // bakes in progress or finished; guarded by mu
 
   Impl(ProxyHostOptions o, store::ReleaseStore& r, store::IncidentStore& i)
       : options(std::move(o)), releases(r), incidents(i) {}
@@ -210,7 +214,18 @@ struct ProxyHost::Impl {
     {
       std::lock_guard lock(mu);
       bakes[name] = BakeState{"baking", plan.release_id, plan.switched_at_ms + plan.settings.bake_ms, ""};
-      workers.emplace_back([this, plan] { bake(plan); });
+      // Finished bakes are joined here, so a long-lived host does not pile up ended threads.
+      std::erase_if(workers, [](Worker& w) {
+        if (!w.done->load()) return false;
+        w.thread.join();
+        return true;
+      });
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      workers.push_back({std::thread([this, plan, done] {
+                           bake(plan);
+                           *done = true;
+                         }),
+                         done});
     }
     return jsonReply(200, {{"switched_at_ms", plan.switched_at_ms},
                            {"listen", *bound},
@@ -375,14 +390,14 @@ ProxyHost::ProxyHost(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ProxyHost::~ProxyHost() {
   impl_->admin.reset();
-  std::vector<std::thread> workers;
+  std::vector<Impl::Worker> workers;
   {
     std::lock_guard lock(impl_->mu);
     impl_->stopping = true;
     workers.swap(impl_->workers);
   }
   impl_->wake.notify_all();
-  for (auto& w : workers) w.join();
+  for (auto& w : workers) w.thread.join();
   impl_->proxy.reset();
 }
 
