@@ -100,10 +100,11 @@ struct ProxyHost::Impl {
         SHIPSHAPE_LOG(proxy, error, "[svc={}] {}", record.name, bound.error().describe());
         continue;
       }
-      auto current = releases.current(record.name);
-      if (!current || !*current || !client) continue;
       auto def = fromRecord(record);
       if (!def) continue;
+      if (client) reconcile(*client, *def);
+      auto current = releases.current(record.name);
+      if (!current || !*current || !client) continue;
       auto target = containerTarget(*client, (*current)->container_id, def->networks, record.port);
       if (!target) {
         SHIPSHAPE_LOG(proxy, warn, "[svc={}] release {} is not reachable: {}", record.name, (*current)->id,
@@ -115,6 +116,37 @@ struct ProxyHost::Impl {
       proxy->clearStandby(record.name);
       SHIPSHAPE_LOG(proxy, info, "[svc={}] serving release {} ({}) on {}", record.name, (*current)->id,
                     target->address(), *bound);
+    }
+  }
+
+  // What a previous host left half-done when it stopped: a deploy whose gate never ended (its candidate is
+  // removed, the release failed) and a bake that never ended (the newest promoted release serves; the older
+  // ones are superseded and their containers stopped and removed).
+  void reconcile(docker::Client& client, const ServiceDefinition& def) {
+    auto all = releases.list(def.name);
+    if (!all) return;
+    std::int64_t newest_promoted = 0;
+    for (const auto& r : *all) {
+      if (r.outcome == store::kPromoted) newest_promoted = r.id;
+    }
+    const std::int64_t now = nowMs();
+    for (auto r : *all) {
+      bool abandoned = r.outcome == store::kInProgress && now - r.started_at_ms > def.settings.gate_timeout_ms + 60000;
+      bool stale = r.outcome == store::kPromoted && r.id != newest_promoted;
+      if (!abandoned && !stale) continue;
+      if (!r.container_id.empty()) {
+        if (stale) (void)client.stopContainer(r.container_id);
+        auto removed = client.removeContainer(r.container_id, {.force = true, .volumes = abandoned});
+        if (!removed && removed.error().code != ErrorCode::kNotFound) {
+          SHIPSHAPE_LOG(proxy, warn, "[svc={}] release {}: {}", def.name, r.id, removed.error().describe());
+          continue;
+        }
+      }
+      r.outcome = abandoned ? store::kFailed : store::kSuperseded;
+      if (abandoned) r.reason = "interrupted: the deploy stopped before its gate finished";
+      if (!r.finished_at_ms) r.finished_at_ms = now;
+      (void)releases.update(r);
+      SHIPSHAPE_LOG(proxy, info, "[svc={}] release {} reconciled: {}", def.name, r.id, r.outcome);
     }
   }
 

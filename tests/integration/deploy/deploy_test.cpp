@@ -280,6 +280,29 @@ TEST_F(Deploy, AnAdoptedContainerIsServedAndReplacedByTheNextDeploy) {
   EXPECT_EQ(ledger[0]["container"], name("adoptee"));
 }
 
+TEST_F(Deploy, AProxyRestartedMidBakeServesTheNewReleaseAndFinishesTheOldOne) {
+  ASSERT_EQ(deploy("shipshape/testapp:v1").exit_code, 0);
+  auto baking = shipshape({"deploy", service_, "-f", compose_, "--image", "shipshape/testapp:v2", "--bake", "10m",
+                           "--detach"});
+  ASSERT_EQ(baking.exit_code, 0) << baking.err;
+  json before = releases();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0]["outcome"], "promoted");  // still warm for the bake
+  EXPECT_EQ(before[1]["outcome"], "promoted");
+  std::string old_container = before[0]["container_id"];
+  EXPECT_FALSE(containerGone(old_container));
+
+  // The host stops mid-bake (the bake's verdict is lost with it) and comes back.
+  EXPECT_EQ(proxy_->stop(SIGTERM, 10s), 0);
+  proxy_ = std::make_unique<BackgroundProcess>(
+      std::vector<std::string>{SHIPSHAPE_BINARY, "proxy", "--state-dir", state_, "--log-level", "info"});
+  ASSERT_TRUE(eventually([&] { return served() == "v2\n"; }, 15s)) << proxy_->output();
+  json after = releases();
+  EXPECT_EQ(after[0]["outcome"], "superseded");
+  EXPECT_EQ(after[1]["outcome"], "promoted");
+  EXPECT_TRUE(containerGone(old_container));
+}
+
 TEST_F(Deploy, TheGuardianHostsTheProxyWhenNoStandaloneOneRuns) {
   proxy_->stop(SIGTERM, 5s);
   proxy_.reset();
