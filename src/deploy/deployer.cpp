@@ -151,6 +151,13 @@ Result<DeployResult> Deployer::deploy(const DeployRequest& request) {
   auto def = resolve(request);
   if (!def) return fail(def.error());
   emit("resolve", "ok", def->source + ", proxy " + def->settings.listen + " -> :" + std::to_string(def->settings.port));
+  // One deploy at a time per service: a release still baking decides first.
+  if (auto status = admin_.call("GET", "/v1/services/" + def->name); status && (*status)["bake"]["state"] == "baking") {
+    return fail(ErrorCode::kConflict, "release " + std::to_string((*status)["bake"]["release_id"].get<std::int64_t>()) +
+                                          " of " + def->name + " is still baking (until " +
+                                          isoTimeMs((*status)["bake"]["ends_at_ms"].get<std::int64_t>()) +
+                                          "); deploy again when it has ended");
+  }
 
   // The image: never a mutable reference unless asked, always run by its ID.
   std::string ref = request.image.empty() ? def->image : request.image;

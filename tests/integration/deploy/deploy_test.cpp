@@ -291,6 +291,11 @@ TEST_F(Deploy, AProxyRestartedMidBakeServesTheNewReleaseAndFinishesTheOldOne) {
   EXPECT_EQ(before[1]["outcome"], "promoted");
   std::string old_container = before[0]["container_id"];
   EXPECT_FALSE(containerGone(old_container));
+  // One deploy at a time: another one is refused before it starts anything.
+  auto meanwhile = deploy("shipshape/testapp:v3");
+  EXPECT_EQ(meanwhile.exit_code, 2);
+  EXPECT_NE(meanwhile.err.find("still baking"), std::string::npos) << meanwhile.err;
+  EXPECT_EQ(releases().size(), 2u);
 
   // The host stops mid-bake (the bake's verdict is lost with it) and comes back.
   EXPECT_EQ(proxy_->stop(SIGTERM, 10s), 0);
