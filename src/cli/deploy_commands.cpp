@@ -67,6 +67,23 @@ Result<Stores> openStores(const std::string& state_dir) {
   return Stores{std::move(*releases), std::move(*incidents)};
 }
 
+// What deploy, rollback and adopt all need: the stores, an engine client, the proxy's admin socket.
+struct DeployContext {
+  Stores stores;
+  std::unique_ptr<docker::Client> client;
+  std::unique_ptr<deploy::AdminClient> admin;
+};
+
+Result<DeployContext> openDeployContext(const GlobalOptions& global, const std::string& given_state_dir) {
+  std::string state_dir = stateDirOf(given_state_dir);
+  auto stores = openStores(state_dir);
+  if (!stores) return fail(stores.error());
+  auto client = makeClient(global);
+  if (!client) return fail(client.error());
+  return DeployContext{std::move(*stores), std::move(*client),
+                       std::make_unique<deploy::AdminClient>(deploy::adminSocketPath(state_dir))};
+}
+
 ExitCode finish(const Result<deploy::DeployResult>& result, bool as_json) {
   if (!result) {
     if (as_json) {
@@ -80,15 +97,9 @@ ExitCode finish(const Result<deploy::DeployResult>& result, bool as_json) {
 }
 
 ExitCode runDeployOrRollback(const GlobalOptions& global, const DeployOptions& options, bool rollback) {
-  std::string state_dir = stateDirOf(options.state_dir);
-  auto stores = openStores(state_dir);
-  if (!stores) {
-    printError(stores.error());
-    return ExitCode::kError;
-  }
-  auto client = makeClient(global);
-  if (!client) {
-    printError(client.error());
+  auto ctx = openDeployContext(global, options.state_dir);
+  if (!ctx) {
+    printError(ctx.error());
     return ExitCode::kError;
   }
   deploy::DeployRequest request;
@@ -107,8 +118,8 @@ ExitCode runDeployOrRollback(const GlobalOptions& global, const DeployOptions& o
     }
     request.bake_ms = ms;
   }
-  deploy::AdminClient admin(deploy::adminSocketPath(state_dir));
-  deploy::Deployer deployer(**client, *stores->releases, *stores->incidents, admin, progressSink(options.json));
+  deploy::Deployer deployer(*ctx->client, *ctx->stores.releases, *ctx->stores.incidents, *ctx->admin,
+                            progressSink(options.json));
   auto result = rollback ? deployer.rollback(options.service, options.to, request) : deployer.deploy(request);
   if (result && !options.json) {
     std::fprintf(stderr, "%s: release %lld %s%s%s\n", options.service.c_str(), static_cast<long long>(result->release_id),
@@ -131,19 +142,13 @@ ExitCode runRollback(const GlobalOptions& global, const DeployOptions& options) 
 }
 
 ExitCode runAdopt(const GlobalOptions& global, const AdoptOptions& options) {
-  std::string state_dir = stateDirOf(options.state_dir);
-  auto stores = openStores(state_dir);
-  if (!stores) {
-    printError(stores.error());
+  auto ctx = openDeployContext(global, options.state_dir);
+  if (!ctx) {
+    printError(ctx.error());
     return ExitCode::kError;
   }
-  auto client = makeClient(global);
-  if (!client) {
-    printError(client.error());
-    return ExitCode::kError;
-  }
-  deploy::AdminClient admin(deploy::adminSocketPath(state_dir));
-  deploy::Deployer deployer(**client, *stores->releases, *stores->incidents, admin, progressSink(options.json));
+  deploy::Deployer deployer(*ctx->client, *ctx->stores.releases, *ctx->stores.incidents, *ctx->admin,
+                            progressSink(options.json));
   auto result = deployer.adopt({options.container, options.service, options.listen, options.port, options.health_path});
   return finish(result, options.json);
 }

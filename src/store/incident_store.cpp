@@ -1,6 +1,7 @@
 #include "store/incident_store.h"
 
 #include "store/database.h"
+#include "store/sqlite_guard.h"
 
 #include <unistd.h>
 
@@ -11,15 +12,6 @@
 
 namespace shipshape::store {
 namespace {
-
-template <class F>
-auto guarded(const char* what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    return fail(ErrorCode::kIo, std::string(what) + ": " + e.what());
-  }
-}
 
 Incident rowToIncident(SQLite::Statement& q) {
   Incident i;

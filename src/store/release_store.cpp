@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/database.h"
+#include "store/sqlite_guard.h"
 
 namespace shipshape::store {
 namespace {
@@ -46,15 +47,6 @@ void bindOptional(SQLite::Statement& q, int index, const std::optional<std::int6
     q.bind(index, static_cast<std::int64_t>(*value));
   } else {
     q.bind(index);
-  }
-}
-
-template <class F>
-auto guarded(const char* what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SQLite::Exception& e) {
-    return fail(ErrorCode::kIo, std::string(what) + ": " + e.what());
   }
 }
 

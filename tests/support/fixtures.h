@@ -12,4 +12,7 @@ std::string readFixture(const std::string& relative);
 // answering: a hung daemon) only when asked. Returns the fd; the caller closes it and unlinks the path.
 int bindUnixSocket(const std::string& path, bool listen);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+unsigned short freeLoopbackPort();
+
 }  // namespace shipshape::testing

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/docker_test_env.h"
+#include "support/fixtures.h"
 #include "support/http_get.h"
 #include "support/load_generator.h"
 #include "support/process.h"
@@ -21,18 +22,6 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-unsigned short freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class Deploy : public DockerTest {
  protected:
@@ -45,8 +34,8 @@ class Deploy : public DockerTest {
     DockerTest::SetUp();
     state_ = "/tmp/ss-deploy-" + prefix();
     std::filesystem::create_directories(state_);
-    port_ = freePort();
-    metrics_port_ = freePort();
+    port_ = freeLoopbackPort();
+    metrics_port_ = freeLoopbackPort();
     proxy_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
         SHIPSHAPE_BINARY, "proxy", "--state-dir", state_, "--listen", "127.0.0.1:" + std::to_string(metrics_port_),
         "--log-level", "info"});

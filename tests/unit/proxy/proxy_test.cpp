@@ -14,6 +14,7 @@
 
 #include "common/format.h"
 #include "support/docker_test_env.h"
+#include "support/fixtures.h"
 #include "support/http_get.h"
 #include "support/process.h"
 
@@ -23,22 +24,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::httpRequest;
 
-unsigned short freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // A testapp serving `version` on a loopback port, up before the constructor returns.
 struct LocalApp {
   explicit LocalApp(const std::string& version)
-      : port(freePort()), process({SHIPSHAPE_TESTAPP_BINARY, "serve", std::to_string(port), version}) {
+      : port(testing::freeLoopbackPort()), process({SHIPSHAPE_TESTAPP_BINARY, "serve", std::to_string(port), version}) {
     auto up = testing::httpGetWhenUp(url("/health"), 5s);
     EXPECT_TRUE(up) << up.error().describe();
   }
@@ -134,7 +123,7 @@ TEST_F(ProxyTest, SwitchSendsNewRequestsToTheNewVersionWhileTheOldOneFinishes) {
 
 TEST_F(ProxyTest, ConnectFailureMovesIdempotentRequestsToTheStandbyOnly) {
   LocalApp v1("v1");
-  auto dead = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = freePort()});
+  auto dead = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = testing::freeLoopbackPort()});
   proxy_->switchTo("web", v1.upstream());
   proxy_->switchTo("web", dead);  // v1 is now the standby
   EXPECT_EQ(get("/version"), "200 v1\n");
