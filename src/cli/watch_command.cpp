@@ -20,14 +20,14 @@
 #include "common/format.h"
 #include "common/log.h"
 #include "docker/event_watcher.h"
-#include "heal/daemon_guard.h"
-#include "heal/daemon_log_watch.h"
-#include "heal/disk_watch.h"
+#include "daemonwatch/daemon_guard.h"
+#include "daemonwatch/daemon_log_watch.h"
+#include "daemonwatch/disk_watch.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
-#include "heal/resource_guard.h"
-#include "heal/swarm_drain.h"
-#include "heal/watch_config.h"
+#include "guard/resource_guard.h"
+#include "daemonwatch/swarm_drain.h"
+#include "cli/watch_config.h"
 #include "notify/webhook.h"
 #include "resources/sampler.h"
 #include "serve/http_server.h"
@@ -96,8 +96,8 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     printError(settings.error());
     return ExitCode::kError;
   }
-  const heal::WatchConfig& config = settings->config;
-  heal::DaemonGuardOptions guard_options = settings->guard;
+  const WatchConfig& config = settings->config;
+  daemonwatch::DaemonGuardOptions guard_options = settings->guard;
   const auto interval = settings->interval;
   const std::string& autoheal = settings->autoheal;
   const std::string& policy = settings->policy;
@@ -165,7 +165,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
   bool local_engine = (*client)->endpoint().kind == docker::Endpoint::Kind::kUnix;
   resources::Sampler sampler(**client,
                              {.host = resources::HostPaths::detect(settings->host_root), .host_is_engine = local_engine});
-  heal::ResourceGuard resource_guard(**client, **store, settings->resources, nowMs,
+  guard::ResourceGuard resource_guard(**client, **store, settings->resources, nowMs,
                                      [&](const std::string& id) { sampler.markChanged(id); });
   Published published;
   serve::GuardianStatus status{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
@@ -205,26 +205,26 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     }
   };
   reconcile();
-  std::unique_ptr<heal::DaemonLogWatch> log_watch;
+  std::unique_ptr<daemonwatch::DaemonLogWatch> log_watch;
   if (!options.daemon_log.empty()) {
-    auto source = heal::openLogSource(options.daemon_log);
+    auto source = daemonwatch::openLogSource(options.daemon_log);
     if (!source) {
       printError(source.error());
       return ExitCode::kError;
     }
-    log_watch = std::make_unique<heal::DaemonLogWatch>(std::move(*source), **store, nowMs);
+    log_watch = std::make_unique<daemonwatch::DaemonLogWatch>(std::move(*source), **store, nowMs);
   }
   // In a Swarm (or when the config names a node), the node is drained while the engine is down.
-  std::unique_ptr<heal::SwarmDrain> swarm;
+  std::unique_ptr<daemonwatch::SwarmDrain> swarm;
   {
-    auto candidate = std::make_unique<heal::SwarmDrain>(**client, heal::SwarmDrainOptions{config.swarm_node, config.swarm_managers});
+    auto candidate = std::make_unique<daemonwatch::SwarmDrain>(**client, daemonwatch::SwarmDrainOptions{config.swarm_node, config.swarm_managers});
     if (candidate->learn() || config.swarm_configured) {
       swarm = std::move(candidate);
       guard_options.swarm = swarm.get();
       SHIPSHAPE_LOG(heal, info, "[swarm] node {} is drained during engine outages", swarm->node().empty() ? "(unknown)" : swarm->node());
     }
   }
-  heal::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile, log_watch.get());
+  daemonwatch::DaemonGuard guard(**client, **store, guard_options, nowMs, reconcile, log_watch.get());
 
   // The daemon's own view: its warnings once, then its data-root's space and inodes every 10 s (local engine).
   std::string data_root;
@@ -232,7 +232,7 @@ ExitCode runWatch(const GlobalOptions& global, const WatchOptions& options) {
     for (const auto& w : info->warnings) SHIPSHAPE_LOG(heal, warn, "[daemon] {}", w);
     if ((*client)->endpoint().kind == docker::Endpoint::Kind::kUnix) data_root = info->docker_root_dir;
   }
-  heal::DiskWatch disk(**store, nowMs, options.disk_threshold_percent / 100.0);
+  daemonwatch::DiskWatch disk(**store, nowMs, options.disk_threshold_percent / 100.0);
   std::int64_t last_disk_check = 0;
 
   EventQueue queue;

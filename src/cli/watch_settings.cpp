@@ -33,11 +33,11 @@ Result<std::string> readToken(const std::string& file) {
 Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
   WatchSettings s;
   if (!o.config.empty()) {
-    auto loaded = heal::loadWatchConfig(o.config);
+    auto loaded = loadWatchConfig(o.config);
     if (!loaded) return fail(loaded.error());
     s.config = *loaded;
   }
-  const heal::WatchConfig& c = s.config;
+  const WatchConfig& c = s.config;
 
   s.autoheal = !o.autoheal.empty() ? o.autoheal : c.autoheal.value_or("labelled");
   if (!heal::parseAutohealMode(s.autoheal, &s.heal.mode)) {
@@ -54,7 +54,7 @@ Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
   if (c.hook_timeout_s) s.guard.hook_timeout = ms(*c.hook_timeout_s);
 
   s.policy = !o.policy.empty() ? o.policy : c.policy.value_or("alert");
-  if (!heal::parseResourcePolicy(s.policy, &s.resources.policy)) {
+  if (!guard::parseResourcePolicy(s.policy, &s.resources.policy)) {
     return fail(ErrorCode::kInvalidArgument, "policy must be alert or enforce, not '" + s.policy + "'");
   }
   if (c.window_s) s.resources.starvation.window = ms(*c.window_s);

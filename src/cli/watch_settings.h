@@ -7,20 +7,20 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "heal/daemon_guard.h"
+#include "daemonwatch/daemon_guard.h"
 #include "heal/healer.h"
-#include "heal/resource_guard.h"
-#include "heal/watch_config.h"
+#include "guard/resource_guard.h"
+#include "cli/watch_config.h"
 #include "notify/webhook.h"
 
 namespace shipshape::cli {
 
 struct WatchSettings {
-  heal::WatchConfig config;  // as read, for the parts that take it whole (swarm)
+  WatchConfig config;  // as read, for the parts that take it whole (swarm)
   std::string autoheal, policy;
   heal::HealOptions heal;
-  heal::DaemonGuardOptions guard;
-  heal::ResourceGuardOptions resources;
+  daemonwatch::DaemonGuardOptions guard;
+  guard::ResourceGuardOptions resources;
   std::chrono::milliseconds interval{1000};
   std::string listen, listen_token;
   notify::WebhookOptions webhook;  // url empty: no alerts

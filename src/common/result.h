@@ -49,8 +49,16 @@ struct Error {
   std::string describe() const;
 };
 
+// [[nodiscard]]: a dropped Result is a failure nobody saw. Where ignoring one is the right call, say so with
+// `(void)` and a comment on why. A class, not an alias, because an alias cannot carry the attribute.
 template <class T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+ public:
+  using Base = tl::expected<T, Error>;
+  using Base::Base;
+  Result(const Base& b) : Base(b) {}       // NOLINT(google-explicit-constructor): from and_then/map results
+  Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
+};
 
 // Builds the error side of a Result: `return fail(ErrorCode::kIo, "cannot read " + path);`
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message, int http_status = 0) {

@@ -78,7 +78,7 @@ TEST(Overlay2Damage, MissingLayerBecomesADiagnosedIncident) {
   EXPECT_EQ(incident["actions"][0]["kind"], "diagnose");
   EXPECT_NE(incident["actions"][0]["outcome"].get<std::string>().find("re-pull"), std::string::npos);
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
-  client.removeContainer(*id, {.force = true});
+  EXPECT_TRUE(client.removeContainer(*id, {.force = true}));
   std::filesystem::remove_all(state);
 }
 
