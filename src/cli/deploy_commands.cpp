@@ -14,6 +14,7 @@
 #include "deploy/deployer.h"
 #include "deploy/proxy_host.h"
 #include "serve/http_server.h"
+#include "serve/listen_token.h"
 #include "store/incident_store.h"
 #include "store/release_store.h"
 
@@ -169,12 +170,12 @@ ExitCode runProxy(const GlobalOptions& global, const ProxyOptions& options) {
   std::unique_ptr<serve::HttpServer> server;
   if (!options.listen.empty()) {
     serve::ServerOptions so{.listen = options.listen};
-    if (!options.listen_token_file.empty()) {
-      std::ifstream in(options.listen_token_file);
-      std::getline(in, so.token);
-    } else if (const char* t = std::getenv("SHIPSHAPE_LISTEN_TOKEN")) {
-      so.token = t;
+    auto token = serve::readListenToken(options.listen_token_file);
+    if (!token) {
+      printError(token.error());
+      return ExitCode::kError;
     }
+    so.token = *token;
     deploy::ProxyHost* h = host->get();
     so.routes["/metrics"] = [h] {
       return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = h->metrics()};

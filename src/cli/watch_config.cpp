@@ -2,6 +2,7 @@
 
 #include "common/format.h"
 #include "compose/project.h"
+#include "notify/webhook.h"
 
 namespace shipshape::cli {
 namespace {
@@ -109,8 +110,8 @@ Result<void> readResources(const Node& r, WatchConfig& c) {
 Result<void> readAlerts(const Node& a, WatchConfig& c) {
   if (!a.isMap()) return fail(ErrorCode::kInvalidArgument, at(a) + ": alerts must be a mapping");
   if (const Node* w = a.get("webhook")) {
-    if (!w->text().starts_with("http://") && !w->text().starts_with("https://")) {
-      return fail(ErrorCode::kInvalidArgument, at(*w) + ": the webhook must be an http:// or https:// URL");
+    if (auto ok = notify::checkWebhookUrl(w->text()); !ok) {
+      return fail(ErrorCode::kInvalidArgument, at(*w) + ": " + ok.error().message);
     }
     c.webhook = w->text();
   }

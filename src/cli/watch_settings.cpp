@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "common/file.h"
+#include "notify/webhook.h"
+#include "serve/listen_token.h"
 #include "store/incident_store.h"
 
 namespace shipshape::cli {
@@ -15,17 +17,6 @@ std::chrono::milliseconds ms(double seconds) {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
-}
-
-// The token file's first line (or SHIPSHAPE_LISTEN_TOKEN); never logged.
-Result<std::string> readToken(const std::string& file) {
-  if (file.empty()) return env("SHIPSHAPE_LISTEN_TOKEN");
-  auto text = readFile(file);
-  if (!text) return fail(text.error().wrap("reading the listen token"));
-  std::string token = *text;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.empty()) return fail(ErrorCode::kInvalidArgument, file + ": the listen token file is empty");
-  return token;
 }
 
 }  // namespace
@@ -70,12 +61,15 @@ Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
 
   s.listen = !o.listen.empty() ? o.listen : c.listen.value_or("");
   if (!s.listen.empty()) {
-    auto token = readToken(o.listen_token_file);
+    auto token = serve::readListenToken(o.listen_token_file);
     if (!token) return fail(token.error());
     s.listen_token = *token;
   }
   // The webhook URL is a credential (Slack's are): from the config file or the environment, never a flag.
   s.webhook.url = !env("SHIPSHAPE_WEBHOOK_URL").empty() ? env("SHIPSHAPE_WEBHOOK_URL") : c.webhook.value_or("");
+  if (!s.webhook.url.empty()) {
+    if (auto ok = notify::checkWebhookUrl(s.webhook.url); !ok) return fail(ok.error().wrap("the alert webhook"));
+  }
   if (c.webhook_dedupe_s) s.webhook.dedupe_window = ms(*c.webhook_dedupe_s);
   if (c.webhook_max_per_minute) s.webhook.max_per_minute = *c.webhook_max_per_minute;
 

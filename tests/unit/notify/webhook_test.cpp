@@ -1,5 +1,10 @@
 #include "notify/webhook.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +75,63 @@ TEST(Webhook, ShutdownIsQuickEvenWhenTheReceiverIsGone) {
     for (int i = 0; i < 5; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
   }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+}
+
+// A receiver that accepts connections into its backlog and never answers: a hung webhook endpoint.
+class HungReceiver {
+ public:
+  HungReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 128);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~HungReceiver() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(Webhook, QueueStaysBoundedWhenTheReceiverHangs) {
+  HungReceiver hung;
+  WebhookAlerter alerter({.url = hung.url(), .max_per_minute = 100000, .timeout = std::chrono::milliseconds(500),
+                          .host_name = "n", .max_queue = 8, .shutdown_budget = std::chrono::milliseconds(200)});
+  for (int i = 0; i < 200; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
+  EXPECT_LE(alerter.queued(), 8u);
+  EXPECT_GE(alerter.counters().dropped.load(), 190u);
+}
+
+TEST(Webhook, DedupeMemoryIsBounded) {
+  HungReceiver hung;
+  WebhookAlerter alerter({.url = hung.url(), .max_per_minute = 100000, .timeout = std::chrono::milliseconds(500),
+                          .host_name = "n", .max_queue = 4, .max_dedupe_keys = 64,
+                          .shutdown_budget = std::chrono::milliseconds(200)});
+  for (int i = 0; i < 1000; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
+  EXPECT_LE(alerter.rememberedKeys(), 64u);
+}
+
+TEST(Webhook, ShutdownSendsWhatIsQueued) {
+  testing::HttpReceiver receiver;
+  {
+    WebhookAlerter alerter({.url = receiver.url(), .host_name = "n"});
+    for (int i = 0; i < 5; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
+  }
+  EXPECT_EQ(receiver.requests().size(), 5u) << "queued alerts were dropped at shutdown";
+}
+
+TEST(Webhook, OnlyHttpAndHttpsUrls) {
+  EXPECT_TRUE(checkWebhookUrl("https://hooks.slack.com/services/T/B/x"));
+  EXPECT_TRUE(checkWebhookUrl("http://127.0.0.1:9000/hook"));
+  EXPECT_FALSE(checkWebhookUrl("file:///etc/passwd"));
+  EXPECT_FALSE(checkWebhookUrl("gopher://x/"));
+  EXPECT_FALSE(checkWebhookUrl("https://"));
 }
 
 }  // namespace
