@@ -214,6 +214,9 @@ struct ProxyHost::Impl {
     if (r.contains("bake_ms")) plan.settings.bake_ms = r["bake_ms"].get<std::int64_t>();
     auto release = releases.get(plan.release_id);
     if (!release) return errorReply(404, release.error().describe());
+    // The check and the claim are one critical section: admin calls run on threads of their own, and two
+    // switches that both saw "not baking" would both go ahead.
+    BakeState before;
     {
       std::lock_guard lock(mu);
       if (stopping) return errorReply(503, "the proxy is shutting down");
@@ -221,9 +224,15 @@ struct ProxyHost::Impl {
         return errorReply(409, "release " + std::to_string(bakes[name].release_id) + " of " + name +
                                    " is still baking; wait for it to end");
       }
+      before = bakes[name];
+      bakes[name] = BakeState{"baking", plan.release_id, 0, "switching"};
     }
     auto bound = proxy->listen(name, (*record)->listen);
-    if (!bound) return errorReply(400, bound.error().describe());
+    if (!bound) {
+      std::lock_guard lock(mu);
+      bakes[name] = before;  // nothing switched: give the claim back
+      return errorReply(400, bound.error().describe());
+    }
 
     proxy::UpstreamTarget target{.host = r.value("host", ""),
                                  .port = static_cast<unsigned short>(r.value("port", 0)),

@@ -1,19 +1,20 @@
 #include "proxy/admin_server.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
-#include <sys/socket.h>
-
-#include <atomic>
-#include <condition_variable>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <list>
 #include <mutex>
+#include <set>
 #include <thread>
-#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "common/log.h"
 
@@ -24,37 +25,75 @@ namespace http = boost::beast::http;
 using local = asio::local::stream_protocol;
 
 struct AdminServer::Impl {
+  struct Connection {
+    std::thread thread;
+    bool done = false;  // guarded by mu
+  };
+
   std::string path;
   AdminHandler handler;
   asio::io_context ioc;
   local::acceptor acceptor{ioc};
   std::thread accept_thread;
   std::mutex mu;
-  std::condition_variable idle;
-  int active_calls = 0;  // guarded by mu
-  std::atomic<bool> stopping{false};
+  bool stopping = false;              // guarded by mu
+  std::list<Connection> connections;  // guarded by mu; joined when done (next accept) or in the destructor
+  std::set<int> open_fds;             // guarded by mu: sockets to wake at shutdown
 
   // One request per connection (Connection: close): admin calls are rare and this keeps shutdown simple.
-  void serve(local::socket socket) {
+  void serve(local::socket& socket) {
+    // Blocking reads and writes end after kAdminIoTimeout: a client that connects and says nothing cannot hold
+    // a thread (and the destructor) forever.
+    timeval tv{static_cast<time_t>(kAdminIoTimeout.count()), 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     boost::beast::flat_buffer buffer;
-    {
-      http::request<http::string_body> req;
-      boost::system::error_code ec;
-      http::read(socket, buffer, req, ec);
-      if (ec) return;
-      AdminReply reply;
-      try {
-        reply = handler(std::string(req.method_string()), std::string(req.target()), req.body());
-      } catch (const std::exception& e) {
-        reply = {500, std::string(R"({"error":"internal: )") + e.what() + "\"}"};
+    http::request<http::string_body> req;
+    boost::system::error_code ec;
+    http::read(socket, buffer, req, ec);
+    if (ec) return;
+    AdminReply reply;
+    try {
+      reply = handler(std::string(req.method_string()), std::string(req.target()), req.body());
+    } catch (const std::exception& e) {
+      reply = {500, nlohmann::json{{"error", std::string("internal: ") + e.what()}}.dump(
+                        -1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    }
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(false);
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    http::write(socket, res, ec);
+    socket.shutdown(local::socket::shutdown_both, ec);
+  }
+
+  void acceptLoop() {
+    for (;;) {
+      boost::system::error_code aec;
+      auto socket = std::make_unique<local::socket>(ioc);
+      acceptor.accept(*socket, aec);
+      std::lock_guard lock(mu);
+      if (aec || stopping) return;
+      // Ended connections are joined here, so a long-lived proxy does not pile up finished threads.
+      for (auto it = connections.begin(); it != connections.end();) {
+        if (!it->done) {
+          ++it;
+          continue;
+        }
+        it->thread.join();
+        it = connections.erase(it);
       }
-      http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
-      res.set(http::field::content_type, "application/json");
-      res.keep_alive(false);
-      res.body() = std::move(reply.body);
-      res.prepare_payload();
-      http::write(socket, res, ec);
-      socket.shutdown(local::socket::shutdown_both, ec);
+      int fd = socket->native_handle();
+      open_fds.insert(fd);
+      Connection& c = connections.emplace_back();
+      c.thread = std::thread([this, &c, fd, s = std::move(socket)] {
+        serve(*s);
+        std::lock_guard done_lock(mu);
+        open_fds.erase(fd);  // before the socket closes: the fd number may be reused at once
+        s->close();
+        c.done = true;
+      });
     }
   }
 };
@@ -62,14 +101,18 @@ struct AdminServer::Impl {
 AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 AdminServer::~AdminServer() {
-  impl_->stopping = true;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    // Connections still reading a request are woken; calls already in their handler finish and answer.
+    for (int fd : impl_->open_fds) ::shutdown(fd, SHUT_RD);
+  }
   // shutdown() wakes the blocking accept(); close() alone would not.
   ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
-  if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
+  impl_->accept_thread.join();
+  for (auto& c : impl_->connections) c.thread.join();  // no new ones: the accept thread is gone
   boost::system::error_code ec;
   impl_->acceptor.close(ec);
-  std::unique_lock lock(impl_->mu);
-  impl_->idle.wait_for(lock, std::chrono::seconds(30), [&] { return impl_->active_calls == 0; });
   ::unlink(impl_->path.c_str());
 }
 
@@ -95,23 +138,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const std::string& socke
   if (!ec) impl->acceptor.listen(16, ec);
   if (ec) return fail(ErrorCode::kIo, "cannot listen on " + socket_path + ": " + ec.message());
   Impl* raw = impl.get();
-  impl->accept_thread = std::thread([raw] {
-    for (;;) {
-      boost::system::error_code aec;
-      local::socket socket(raw->ioc);
-      raw->acceptor.accept(socket, aec);
-      if (aec || raw->stopping) return;
-      {
-        std::lock_guard lock(raw->mu);
-        ++raw->active_calls;
-      }
-      std::thread([raw, s = std::move(socket)]() mutable {
-        raw->serve(std::move(s));
-        std::lock_guard lock(raw->mu);
-        if (--raw->active_calls == 0) raw->idle.notify_all();
-      }).detach();
-    }
-  });
+  impl->accept_thread = std::thread([raw] { raw->acceptLoop(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));
 }
 
