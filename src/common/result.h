@@ -60,6 +60,16 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
   Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
 };
 
+}  // namespace shipshape
+
+// and_then/map_error accept a function returning a Result: tl::expected recognises its own type only.
+namespace tl::detail {
+template <class T>
+struct is_expected_impl<shipshape::Result<T>> : std::true_type {};
+}  // namespace tl::detail
+
+namespace shipshape {
+
 // Builds the error side of a Result: `return fail(ErrorCode::kIo, "cannot read " + path);`
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message, int http_status = 0) {
   return tl::unexpected<Error>(Error{code, std::move(message), {}, http_status});

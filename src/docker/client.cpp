@@ -285,16 +285,28 @@ Result<void> Client::startContainer(std::string_view id) {
 Result<void> Client::stopContainer(std::string_view id, std::optional<int> timeout_s) {
   Call c{.method = "POST", .path = "/containers/" + pathSegment(id) + "/stop",
          .what = "stopping container " + std::string(id)};
-  // The daemon answers only after the container is down: allow the grace period and then some.
-  c.timeout = std::chrono::seconds(timeout_s.value_or(30) + 30);
+  c.timeout = stopBudget(id, timeout_s);
   if (timeout_s) c.query.emplace_back("t", std::to_string(*timeout_s));
   return checkStatus(call(c), c.what, {304}).map([](const HttpResponse&) {});
+}
+
+std::chrono::milliseconds Client::stopBudget(std::string_view id, std::optional<int> timeout_s) {
+  // The daemon answers only after the container is down: allow its grace period and then some. Without an
+  // explicit one, the grace period is the container's own StopTimeout (10 s unless set; -1 waits forever).
+  int grace = 10;
+  if (timeout_s) {
+    grace = *timeout_s;
+  } else if (auto inspected = inspectContainer(id); inspected && inspected->config.stop_timeout) {
+    grace = *inspected->config.stop_timeout;
+  }
+  if (grace < 0) return std::chrono::hours(24);
+  return std::chrono::seconds(grace + 30);
 }
 
 Result<void> Client::restartContainer(std::string_view id, std::optional<int> timeout_s) {
   Call c{.method = "POST", .path = "/containers/" + pathSegment(id) + "/restart",
          .what = "restarting container " + std::string(id)};
-  c.timeout = std::chrono::seconds(timeout_s.value_or(30) + 30);
+  c.timeout = stopBudget(id, timeout_s);
   if (timeout_s) c.query.emplace_back("t", std::to_string(*timeout_s));
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
 }

@@ -83,9 +83,13 @@ class Client {
   // GET /containers/{id}/json as the daemon sent it (for copying a configuration field for field).
   Result<std::string> inspectContainerJson(std::string_view id_or_name);
   Result<void> startContainer(std::string_view id);
-  // `timeout_s`: seconds before SIGKILL; unset = the container's own StopTimeout.
+  // `timeout_s`: seconds before SIGKILL; unset = the container's own StopTimeout. The request's own timeout
+  // follows the grace period (stopBudget), so a slow-stopping container is not reported as a failure.
   Result<void> stopContainer(std::string_view id, std::optional<int> timeout_s = std::nullopt);
   Result<void> restartContainer(std::string_view id, std::optional<int> timeout_s = std::nullopt);
+  // How long a stop or restart request may take: the grace period (given, or the container's StopTimeout
+  // read by an inspect) plus 30 s.
+  std::chrono::milliseconds stopBudget(std::string_view id, std::optional<int> timeout_s);
   Result<void> killContainer(std::string_view id, std::string_view signal = "SIGKILL");
   Result<void> removeContainer(std::string_view id, const RemoveOptions& options = {});
   // Returns the daemon's warnings, if any.

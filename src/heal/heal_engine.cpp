@@ -109,7 +109,7 @@ void HealEngine::restartOnWorker(Decision d, std::int64_t incident_id, int stop_
   if (auto v = client_.knownApiVersion()) options.pinned_version = *v;
   docker::Client client(client_.endpoint(), options);
   std::int64_t start = clock_();
-  auto restarted = client.restartContainer(d.container_id);
+  auto restarted = client.restartContainer(d.container_id, stop_timeout);
   std::int64_t took = clock_() - start;
   store::Action action;
   action.at_ms = start;

@@ -153,9 +153,20 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool retriable = isIdempotent(req.method()) && !has_body;
     const bool head = req.method() == http::verb::head;
 
+    // The request counts as in flight on its upstream from the moment the route is read, before anything can
+    // suspend (the 100-continue write below): a drain that sees zero may stop the container.
     ServiceRoute route = service_->get();
-    if (!route.active) co_return co_await answer(503, "no upstream for this service\n", client_keep, version) &&
-                                 client_keep && !has_body;
+    UpstreamPtr upstream = route.active;
+    if (upstream) upstream->begin();
+    if (upstream && upstream->retired()) {
+      // Retired between the read and begin(): its drain may already have seen zero. Take the new route.
+      upstream->abandon();
+      route = service_->get();
+      upstream = route.active;
+      if (upstream) upstream->begin();
+    }
+    if (!upstream) co_return co_await answer(503, "no upstream for this service\n", client_keep, version) &&
+                             client_keep && !has_body;
 
     // The request as the upstream sees it.
     stripHopByHop(req, upgrade);
@@ -173,7 +184,10 @@ class Session : public std::enable_shared_from_this<Session> {
       beast::error_code ec;
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       co_await asio::async_write(client_.socket(), asio::buffer(kContinue), withError(ec));
-      if (ec) co_return false;
+      if (ec) {
+        upstream->abandon();
+        co_return false;
+      }
     }
 
     const auto started = Clock::now();
@@ -181,8 +195,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // Choose a connection: a pooled one, else a new one; a connect failure moves an idempotent request to the
     // standby once (the other version is warm during a deploy's bake).
-    UpstreamPtr upstream = route.active;
-    upstream->begin();
     std::unique_ptr<beast::tcp_stream> conn;
     bool pooled = false;
     bool tried_standby = false;

@@ -43,11 +43,15 @@ class Upstream {
 
   // One proxied request: begin() before connecting, finish() when the answer went out (or failed).
   // `status` is what the client got; `upstream_failed` when the proxy answered 502/504 itself.
-  void begin() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  // begin() and retire() are sequentially consistent with the drain's reads: a request either sees the
+  // upstream retired (and takes the new route) or the drain sees it in flight.
+  void begin() { in_flight_.fetch_add(1, std::memory_order_seq_cst); }
+  // A request that began but never reached the upstream (the client went away): in flight no more, not counted.
+  void abandon() { in_flight_.fetch_sub(1, std::memory_order_seq_cst); }
   void finish(int status, double seconds, bool upstream_failed);
   void countRetry() { retried_.fetch_add(1, std::memory_order_relaxed); }
 
-  std::int64_t inFlight() const { return in_flight_.load(std::memory_order_relaxed); }
+  std::int64_t inFlight() const { return in_flight_.load(std::memory_order_seq_cst); }
   std::int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   std::int64_t responses5xx() const { return responses_5xx_.load(std::memory_order_relaxed); }
   std::int64_t upstreamErrors() const { return upstream_errors_.load(std::memory_order_relaxed); }
@@ -63,8 +67,8 @@ class Upstream {
   void setSlowThresholdMs(std::int64_t ms) { slow_ms_.store(ms, std::memory_order_relaxed); }
 
   // A retired upstream gets no new connections; idle pooled connections to it are closed.
-  void retire() { retired_.store(true, std::memory_order_release); }
-  bool retired() const { return retired_.load(std::memory_order_acquire); }
+  void retire() { retired_.store(true, std::memory_order_seq_cst); }
+  bool retired() const { return retired_.load(std::memory_order_seq_cst); }
 
   // WebSocket tunnels open through this upstream: closed by closeTunnels() at the end of a drain.
   // `close` is called on any thread and must hand the work to the tunnel's own executor.

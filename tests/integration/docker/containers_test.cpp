@@ -177,3 +177,22 @@ TEST_F(Containers, TestappImageDeclaresVolumeUserAndHealthcheck) {
 
 }  // namespace
 }  // namespace shipshape::testing
+
+namespace shipshape::testing {
+namespace {
+
+// A container's own StopTimeout sizes the stop/restart request's timeout: a 90 s grace period must not be
+// cut off by a 60 s client timeout and recorded as a failed restart (issue: StopTimeout read, not passed).
+TEST_F(Containers, StopRequestsWaitForTheContainersOwnStopTimeout) {
+  auto spec = testappSpec();
+  spec.stop_timeout = 90;
+  std::string slow = runTestapp("slow-stop", spec, /*start=*/false);
+  EXPECT_EQ(client().stopBudget(slow, std::nullopt), std::chrono::seconds(120));
+  EXPECT_EQ(client().stopBudget(slow, 5), std::chrono::seconds(35));
+  spec.stop_timeout = -1;
+  std::string forever = runTestapp("forever-stop", spec, /*start=*/false);
+  EXPECT_GE(client().stopBudget(forever, std::nullopt), std::chrono::hours(1));
+}
+
+}  // namespace
+}  // namespace shipshape::testing
