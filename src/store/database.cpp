@@ -1,5 +1,12 @@
 #include "store/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -67,10 +74,20 @@ const char* const kMigrations[] = {
 
 Result<std::unique_ptr<SQLite::Database>> openDatabase(const std::string& state_dir, std::string* path_out) {
   std::error_code ec;
+  bool existed = std::filesystem::exists(state_dir, ec);
   std::filesystem::create_directories(state_dir, ec);
   if (ec) return fail(ErrorCode::kIo, "cannot create state directory " + state_dir + ": " + ec.message());
+  // The state holds the ledger (container definitions) and the incident history: only its owner reads it.
+  if (!existed) ::chmod(state_dir.c_str(), 0700);
   std::string path = state_dir + "/shipshape.db";
   if (path_out) *path_out = path;
+  // Created 0600 before SQLite opens it (its -wal and -shm files take the database file's mode); an older
+  // database created with the default mode is tightened.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     // WAL lets `shipshape incidents` read while `shipshape watch` writes; a busy timeout rides out brief locks.

@@ -71,13 +71,23 @@ std::vector<GateCheck> gateFromJson(const std::string& json) {
   return out;
 }
 
-ReleaseStore::ReleaseStore(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+ReleaseStore::ReleaseStore(std::unique_ptr<SQLite::Database> db, SecretBox box)
+    : db_(std::move(db)), box_(std::move(box)) {}
+
+Result<Release> ReleaseStore::opened(Release release) const {
+  auto spec = box_.openEnv(release.spec_json);
+  if (!spec) return fail(spec.error().wrap("release " + std::to_string(release.id) + " of " + release.service));
+  release.spec_json = std::move(*spec);
+  return release;
+}
 ReleaseStore::~ReleaseStore() = default;
 
 Result<std::unique_ptr<ReleaseStore>> ReleaseStore::open(const std::string& state_dir) {
   auto db = openDatabase(state_dir, nullptr);
   if (!db) return fail(db.error());
-  return std::unique_ptr<ReleaseStore>(new ReleaseStore(std::move(*db)));
+  auto box = SecretBox::open(state_dir);
+  if (!box) return fail(box.error());
+  return std::unique_ptr<ReleaseStore>(new ReleaseStore(std::move(*db), std::move(*box)));
 }
 
 Result<std::int64_t> ReleaseStore::add(const Release& r) {
@@ -100,7 +110,7 @@ Result<std::int64_t> ReleaseStore::add(const Release& r) {
     q.bind(11, static_cast<std::int64_t>(r.rollback_of));
     q.bind(12, static_cast<std::int64_t>(r.started_at_ms));
     q.bind(13, gateToJson(r.gate));
-    q.bind(14, r.spec_json);
+    q.bind(14, box_.sealEnv(r.spec_json));
     q.exec();
     return db_->getLastInsertRowid();
   });
@@ -126,7 +136,7 @@ Result<void> ReleaseStore::update(const Release& r) {
     bindOptional(q, 11, r.detect_ms);
     bindOptional(q, 12, r.rollback_ms);
     q.bind(13, gateToJson(r.gate));
-    q.bind(14, r.spec_json);
+    q.bind(14, box_.sealEnv(r.spec_json));
     q.bind(15, static_cast<std::int64_t>(r.id));
     if (q.exec() == 0) return fail(ErrorCode::kNotFound, "no release " + std::to_string(r.id));
     return {};
@@ -141,7 +151,11 @@ Result<std::vector<Release>> ReleaseStore::query(const std::string& where, const
                                   " ORDER BY id " + order);
     q.bind(1, service);
     std::vector<Release> out;
-    while (q.executeStep()) out.push_back(rowToRelease(q));
+    while (q.executeStep()) {
+      auto release = opened(rowToRelease(q));
+      if (!release) return fail(release.error());
+      out.push_back(std::move(*release));
+    }
     return out;
   });
 }
@@ -152,7 +166,7 @@ Result<Release> ReleaseStore::get(std::int64_t id) {
     SQLite::Statement q(*db_, std::string("SELECT ") + kColumns + " FROM releases WHERE id = ?");
     q.bind(1, static_cast<std::int64_t>(id));
     if (!q.executeStep()) return fail(ErrorCode::kNotFound, "no release " + std::to_string(id));
-    return rowToRelease(q);
+    return opened(rowToRelease(q));
   });
 }
 
@@ -183,7 +197,7 @@ Result<void> ReleaseStore::putService(const ServiceRecord& s) {
     q.bind(3, s.listen);
     q.bind(4, s.port);
     q.bind(5, s.health_path);
-    q.bind(6, s.definition_json);
+    q.bind(6, box_.sealEnv(s.definition_json));
     q.bind(7, static_cast<std::int64_t>(s.updated_at_ms));
     q.exec();
     return {};
@@ -205,7 +219,11 @@ Result<std::optional<ServiceRecord>> ReleaseStore::service(const std::string& na
     SQLite::Statement q(*db_, std::string("SELECT ") + kServiceColumns + " FROM services WHERE name = ?");
     q.bind(1, name);
     if (!q.executeStep()) return std::optional<ServiceRecord>{};
-    return std::optional<ServiceRecord>{rowToService(q)};
+    auto record = rowToService(q);
+    auto definition = box_.openEnv(record.definition_json);
+    if (!definition) return fail(definition.error().wrap("service " + record.name));
+    record.definition_json = std::move(*definition);
+    return std::optional<ServiceRecord>{std::move(record)};
   });
 }
 
@@ -214,7 +232,13 @@ Result<std::vector<ServiceRecord>> ReleaseStore::services() {
   return guarded("reading services", [&]() -> Result<std::vector<ServiceRecord>> {
     SQLite::Statement q(*db_, std::string("SELECT ") + kServiceColumns + " FROM services ORDER BY name");
     std::vector<ServiceRecord> out;
-    while (q.executeStep()) out.push_back(rowToService(q));
+    while (q.executeStep()) {
+      auto record = rowToService(q);
+      auto definition = box_.openEnv(record.definition_json);
+      if (!definition) return fail(definition.error().wrap("service " + record.name));
+      record.definition_json = std::move(*definition);
+      out.push_back(std::move(record));
+    }
     return out;
   });
 }

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "store/release.h"
+#include "store/secret_box.h"
 
 namespace SQLite {
 class Database;
@@ -36,11 +37,13 @@ class ReleaseStore {
   Result<std::vector<ServiceRecord>> services();
 
  private:
-  explicit ReleaseStore(std::unique_ptr<SQLite::Database> db);
+  ReleaseStore(std::unique_ptr<SQLite::Database> db, SecretBox box);
+  Result<Release> opened(Release release) const;  // spec_json with its Env unsealed
   Result<std::vector<Release>> query(const std::string& where, const std::string& service, const char* order);
 
   std::mutex mu_;
   std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
+  SecretBox box_;                         // Env values are sealed at rest (secret_box.h)
 };
 
 // Gate results as JSON (stored in the ledger, printed by `releases --format json`).

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +82,48 @@ TEST_F(ReleaseStoreTest, SharesTheDatabaseWithIncidentsAndKeepsServices) {
   EXPECT_EQ((*back)->listen, "127.0.0.1:9000");
   EXPECT_EQ((*store)->services()->size(), 1u);
   EXPECT_FALSE(*(*store)->service("nope"));
+}
+
+std::string bytesOf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(ReleaseStoreTest, StateIsPrivateAndEnvSecretsAreSealedAtRest) {
+  const std::string secret = "hunter2-very-secret";
+  {
+    auto store = ReleaseStore::open(dir_);
+    ASSERT_TRUE(store) << store.error().describe();
+    Release r = release("a", kPromoted);
+    r.spec_json = R"({"Image":"sha256:a","Env":["DB_PASSWORD=)" + secret + R"(","MODE=prod"]})";
+    auto id = (*store)->add(r);
+    ASSERT_TRUE(id);
+    ServiceRecord svc{"web", "test", "127.0.0.1:8080", 80, "/",
+                      R"({"create":{"Env":["API_TOKEN=)" + secret + R"("]}})", 1};
+    ASSERT_TRUE((*store)->putService(svc));
+    auto back = (*store)->get(*id);
+    ASSERT_TRUE(back) << back.error().describe();
+    EXPECT_NE(back->spec_json.find("DB_PASSWORD=" + secret), std::string::npos) << "a rollback needs the value";
+    auto s = (*store)->service("web");
+    ASSERT_TRUE(s && *s);
+    EXPECT_NE((*s)->definition_json.find("API_TOKEN=" + secret), std::string::npos);
+    for (const char* f : {"/shipshape.db", "/shipshape.db-wal"}) {
+      EXPECT_EQ(bytesOf(dir_ + f).find(secret), std::string::npos) << f << " holds the secret in clear";
+    }
+  }
+  namespace fs = std::filesystem;
+  auto mode = [](const std::string& p) { return fs::status(p).permissions() & fs::perms::all; };
+  EXPECT_EQ(mode(dir_), fs::perms::owner_all);
+  EXPECT_EQ(mode(dir_ + "/shipshape.db"), fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(mode(dir_ + "/ledger.key"), fs::perms::owner_read | fs::perms::owner_write);
+
+  // Another key cannot open the sealed values: an error that says so, not a container without its secrets.
+  fs::remove(dir_ + "/ledger.key");
+  auto other = ReleaseStore::open(dir_);
+  ASSERT_TRUE(other);
+  auto rows = (*other)->list("web");
+  ASSERT_FALSE(rows);
+  EXPECT_NE(rows.error().describe().find("ledger.key"), std::string::npos) << rows.error().describe();
 }
 
 }  // namespace
