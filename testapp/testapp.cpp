@@ -379,6 +379,13 @@ int serve() {
     std::fprintf(stderr, "testapp: cannot listen on port %d: %s\n", port, std::strerror(errno));
     return 1;
   }
+  // PORT=0: the kernel picks; the line below says which (tests read it back instead of guessing a free port).
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  if (::getsockname(g_listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) == 0) {
+    port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  }
   std::fprintf(stderr, "testapp %s listening on :%d\n", env("APP_VERSION", "v1").c_str(), port);
   while (!g_stop.load()) {
     int fd = ::accept(g_listen_fd, nullptr, nullptr);

@@ -147,7 +147,11 @@ void HealEngine::recordSkip(const Decision& d, const std::string& why) {
   incident.started_at_ms = d.event_ms;
   incident.detected_at_ms = clock_();
   incident.actions.push_back({incident.detected_at_ms, "skip", why, "needs a person", true, 0});
-  if (store_.openIncident(incident)) counters_.incidents_opened++;
+  if (auto opened = store_.openIncident(incident)) {
+    counters_.incidents_opened++;
+  } else {
+    SHIPSHAPE_LOG(heal, error, "[ctr={}] cannot record the incident: {}", d.name, opened.error().describe());
+  }
   SHIPSHAPE_LOG(heal, warn, "[ctr={} id={}] unhealthy, {}", d.name, shortId(d.container_id), why);
 }
 
@@ -163,7 +167,11 @@ void HealEngine::openCrashLoop(const Decision& d) {
   incident.detected_at_ms = clock_();
   incident.actions.push_back({incident.detected_at_ms, "skip", "automatic restarts of " + d.name + " suspended",
                               "needs a person", true, 0});
-  if (store_.openIncident(incident)) counters_.incidents_opened++;
+  if (auto opened = store_.openIncident(incident)) {
+    counters_.incidents_opened++;
+  } else {
+    SHIPSHAPE_LOG(heal, error, "[ctr={}] cannot record the crash loop: {}", d.name, opened.error().describe());
+  }
   SHIPSHAPE_LOG(heal, error, "[ctr={} id={}] crash loop: {}", d.name, shortId(d.container_id), d.detail);
 }
 

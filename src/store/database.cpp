@@ -82,12 +82,16 @@ Result<std::unique_ptr<SQLite::Database>> openDatabase(const std::string& state_
   std::string path = state_dir + "/shipshape.db";
   if (path_out) *path_out = path;
   // Created 0600 before SQLite opens it (its -wal and -shm files take the database file's mode); an older
-  // database created with the default mode is tightened.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(ErrorCode::kIo, "cannot open " + path + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  ::close(fd);
-  for (const char* suffix : {"-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
+  // database created with the default mode is tightened by path. Never open() and close() an existing
+  // database here: closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+  // included, and another process would then checkpoint and delete the WAL under a live connection.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);  // new and empty: no connection of ours can hold a lock on it yet
+  } else if (errno != EEXIST) {
+    return fail(ErrorCode::kIo, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) ::chmod((path + suffix).c_str(), 0600);
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     // WAL lets `shipshape incidents` read while `shipshape watch` writes; a busy timeout rides out brief locks.

@@ -12,7 +12,24 @@ std::string readFixture(const std::string& relative);
 // answering: a hung daemon) only when asked. Returns the fd; the caller closes it and unlinks the path.
 int bindUnixSocket(const std::string& path, bool listen);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+// A TCP port on 127.0.0.1 that was free a moment ago, chosen below the kernel's ephemeral range so that no
+// outgoing connection takes it before the server that needs it binds it. Prefer binding port 0 in the server
+// and reading the port back where the server can say which port it got.
 unsigned short freeLoopbackPort();
+
+// A loopback port that is bound (not listening) for the object's lifetime: nothing else can take it and every
+// connection to it is refused at once. For "an upstream that is down".
+class ReservedPort {
+ public:
+  ReservedPort();
+  ~ReservedPort();
+  ReservedPort(const ReservedPort&) = delete;
+  ReservedPort& operator=(const ReservedPort&) = delete;
+  unsigned short port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  unsigned short port_ = 0;
+};
 
 }  // namespace shipshape::testing

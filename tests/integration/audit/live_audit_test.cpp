@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "support/docker_test_env.h"
 #include "support/tar_util.h"
+#include "support/scoped.h"
 
 namespace shipshape::testing {
 namespace {
@@ -89,7 +90,8 @@ TEST_F(LiveAudit, DanglingAnonymousVolumeWithDataIsReported) {
 }
 
 TEST_F(LiveAudit, ComposeServicesAreJudgedWithTheirLocalImage) {
-  std::string dir = ::testing::TempDir() + "/" + prefix();
+  ::shipshape::testing::ScopedTempDir dir_holder("test");  // removed even when an assertion fails
+  const std::string dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/compose.yaml") << "services:\n"
                                           "  store:\n"
@@ -111,7 +113,6 @@ TEST_F(LiveAudit, ComposeServicesAreJudgedWithTheirLocalImage) {
   EXPECT_FALSE(after.count("SS401")) << "the image runs as 65534";
   EXPECT_FALSE(after.count("SS502")) << "the image has a HEALTHCHECK";
   EXPECT_TRUE(after.count("SS302")) << "the image declares VOLUME /data and the service mounts nothing there";
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

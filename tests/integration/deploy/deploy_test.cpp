@@ -49,6 +49,14 @@ class Deploy : public DockerTest {
       proxy_->stop(SIGTERM, 5s);
       if (HasFailure()) std::cerr << "proxy output:\n" << proxy_->output();
     }
+    // Keep tags protect released images from pruning; the test's own go with it, passed or failed.
+    if (auto images = client().listImages()) {
+      for (const auto& image : *images) {
+        for (const auto& tag : image.repo_tags) {
+          if (tag.starts_with("shipshape-keep/" + service_ + ":")) (void)client().removeImage(tag);
+        }
+      }
+    }
     DockerTest::TearDown();
     std::filesystem::remove_all(state_);
   }

@@ -11,6 +11,7 @@
 #include "support/docker_test_env.h"
 #include "support/private_daemon.h"
 #include "support/process.h"
+#include "support/scoped.h"
 
 namespace shipshape::testing {
 namespace {
@@ -28,8 +29,8 @@ ProcessResult dockerCli(const std::vector<std::string>& args) {
 TEST(SwarmDeploy, GoodUpdateCompletesAndAnUnhealthyImageIsRolledBackWithExitCode1) {
   auto built = runProcess({SHIPSHAPE_SOURCE_DIR "/scripts/build-testapp-versions", kTestappImage}, {}, 120s);
   ASSERT_EQ(built.exit_code, 0) << built.err;
-  std::string state = ::testing::TempDir() + "/ss-swarm-deploy-" + std::to_string(::getpid());
-  std::filesystem::remove_all(state);
+  ::shipshape::testing::ScopedTempDir state_holder("swarm-deploy");  // removed even when an assertion fails
+  const std::string state = state_holder.path();
   PrivateDaemon manager;
   SS_ASSERT_OK(manager.start());
   auto init = dockerCli({"-H", manager.host(), "swarm", "init", "--advertise-addr", "127.0.0.1"});
@@ -94,7 +95,6 @@ TEST(SwarmDeploy, GoodUpdateCompletesAndAnUnhealthyImageIsRolledBackWithExitCode
   auto rollback = shipshape({"rollback", "web", "--to", "1"});
   EXPECT_EQ(rollback.exit_code, 0) << rollback.err;
   EXPECT_TRUE(eventually([&] { return running("shipshape/testapp:v1") == 2; }, 30s));
-  std::filesystem::remove_all(state);
 }
 
 }  // namespace

@@ -47,7 +47,9 @@ TEST_F(Events, LiveStreamSeesHealthAndStopsOnCancel) {
   std::mutex mu;
   std::vector<docker::Event> seen;
   Result<void> outcome;
-  std::thread reader([&] {
+  // A jthread joins in its destructor, and the guard declared after it (so destroyed first) cancels the
+  // stream: an ASSERT below that returns early neither terminates the test nor hangs it.
+  std::jthread reader([&] {
     auto c = docker::Client::fromEnvironment();
     ASSERT_TRUE(c);
     outcome = (*c)->events({.filters = {{"label", {std::string(kTestLabel) + "=" + prefix()}}, {"type", {"container"}}}},
@@ -58,6 +60,10 @@ TEST_F(Events, LiveStreamSeesHealthAndStopsOnCancel) {
                            },
                            &cancel, [&] { connected = true; });
   });
+  struct CancelOnExit {
+    std::atomic<bool>& cancel;
+    ~CancelOnExit() { cancel = true; }
+  } cancel_on_exit{cancel};
   ASSERT_TRUE(eventually([&] { return connected.load(); }, 10s));
   auto spec = testappSpec();
   spec.env = {"HEALTH=fail"};

@@ -16,6 +16,7 @@
 #include "support/docker_test_env.h"
 #include "support/private_daemon.h"
 #include "support/process.h"
+#include "support/scoped.h"
 
 namespace shipshape::testing {
 namespace {
@@ -31,8 +32,8 @@ std::string slurp(const std::string& path) {
 }
 
 TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
-  std::string dir = ::testing::TempDir() + "/ss-outage-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
+  ::shipshape::testing::ScopedTempDir dir_holder("outage");  // removed even when an assertion fails
+  const std::string dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   std::string hooks_log = dir + "/hooks.log";
   for (const char* kind : {"drain", "undrain"}) {
@@ -45,10 +46,11 @@ TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   auto started = daemon.start();
   ASSERT_TRUE(started) << started.error().describe();
   BackgroundProcess watch({SHIPSHAPE_BINARY, "-H", daemon.host(), "watch", "--state-dir", dir + "/state",
-                           "--drain-hook", dir + "/drain.sh", "--undrain-hook", dir + "/undrain.sh"});
+                           "--drain-hook", dir + "/drain.sh", "--undrain-hook", dir + "/undrain.sh", "--log-level", "info"});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s))
       << watch.output();
-  std::this_thread::sleep_for(500ms);  // let it subscribe to the event stream
+  ASSERT_TRUE(eventually([&] { return watch.output().find("[events] subscribed") != std::string::npos; }, 10s))
+      << watch.output();
 
   auto outage = [&]() -> json {
     auto run = runProcess({SHIPSHAPE_BINARY, "incidents", "list", "--format", "json", "--state-dir", dir + "/state"});
@@ -91,7 +93,6 @@ TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   EXPECT_TRUE(hook_actions) << incident.dump(2);
 
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0) << watch.output();
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

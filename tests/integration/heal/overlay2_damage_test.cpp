@@ -13,6 +13,7 @@
 #include "support/docker_test_env.h"
 #include "support/private_daemon.h"
 #include "support/process.h"
+#include "support/scoped.h"
 
 namespace shipshape::testing {
 namespace {
@@ -46,8 +47,8 @@ TEST(Overlay2Damage, MissingLayerBecomesADiagnosedIncident) {
   std::string lower = inspected->graph_driver_data["LowerDir"];
   ASSERT_FALSE(lower.empty()) << "overlay2 lists the image layers in LowerDir";
 
-  std::string state = ::testing::TempDir() + "/ss-overlay2-" + std::to_string(::getpid());
-  std::filesystem::remove_all(state);
+  ::shipshape::testing::ScopedTempDir state_holder("overlay2");  // removed even when an assertion fails
+  const std::string state = state_holder.path();
   BackgroundProcess watch({SHIPSHAPE_BINARY, "-H", daemon.host(), "watch", "--state-dir", state, "--daemon-log",
                            daemon.logPath()});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s));
@@ -79,7 +80,6 @@ TEST(Overlay2Damage, MissingLayerBecomesADiagnosedIncident) {
   EXPECT_NE(incident["actions"][0]["outcome"].get<std::string>().find("re-pull"), std::string::npos);
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
   EXPECT_TRUE(client.removeContainer(*id, {.force = true}));
-  std::filesystem::remove_all(state);
 }
 
 }  // namespace

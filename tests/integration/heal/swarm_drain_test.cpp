@@ -15,6 +15,7 @@
 #include "support/docker_test_env.h"
 #include "support/private_daemon.h"
 #include "support/process.h"
+#include "support/scoped.h"
 
 namespace shipshape::testing {
 namespace {
@@ -23,8 +24,8 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 TEST(SwarmDrain, NodeDrainedDuringTheOutageAndRestoredAfter) {
-  std::string dir = ::testing::TempDir() + "/ss-swarm-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
+  ::shipshape::testing::ScopedTempDir dir_holder("swarm");  // removed even when an assertion fails
+  const std::string dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   PrivateDaemon manager, guarded;
   auto m = manager.start();
@@ -48,7 +49,8 @@ TEST(SwarmDrain, NodeDrainedDuringTheOutageAndRestoredAfter) {
                            config, "--log-level", "info"});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s))
       << watch.output();
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(eventually([&] { return watch.output().find("[events] subscribed") != std::string::npos; }, 10s))
+      << watch.output();
 
   guarded.kill9();
   ASSERT_TRUE(eventually([&] { return (*mgr)->nodeAvailability(node).value_or("") == "drain"; }, 10s))
@@ -73,7 +75,6 @@ TEST(SwarmDrain, NodeDrainedDuringTheOutageAndRestoredAfter) {
   EXPECT_TRUE(drained) << incident.dump(2);
   EXPECT_TRUE(restored) << incident.dump(2);
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -114,7 +114,7 @@ TEST_F(Watch, RecordsACrashLoop) {
         return incident.is_object();
       },
       30s))
-      << watch.output();
+      << watch.output() << "\nincidents: " << incidents().dump();
   EXPECT_NE(incident["situation"].get<std::string>().find("last exit code 3"), std::string::npos)
       << incident["situation"];
   EXPECT_TRUE(incident["resolved_at"].is_null());

@@ -3,13 +3,14 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+#include "support/scoped.h"
 
 namespace shipshape::daemonwatch {
 namespace {
 
 TEST(DiskWatch, OpensPastTheThresholdAndClosesBelowTheHysteresis) {
-  std::string dir = ::testing::TempDir() + "/ss-disk-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
+  ::shipshape::testing::ScopedTempDir dir_holder("disk");  // removed even when an assertion fails
+  const std::string dir = dir_holder.path();
   auto store = store::IncidentStore::open(dir);
   ASSERT_TRUE(store);
   std::int64_t now = 1000;
@@ -36,7 +37,6 @@ TEST(DiskWatch, OpensPastTheThresholdAndClosesBelowTheHysteresis) {
   ASSERT_EQ(all->size(), 1u) << "one incident for the whole episode";
   EXPECT_EQ((*all)[0].resolved_at_ms, 9000);
   EXPECT_EQ((*all)[0].downtimeMs(), 7000);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(DiskWatch, StatvfsReadsARealFilesystem) {

@@ -26,8 +26,15 @@ using testing::httpRequest;
 
 // A testapp serving `version` on a loopback port, up before the constructor returns.
 struct LocalApp {
+  // Port 0: testapp binds whatever the kernel gives and says so on stderr; no guessing a free port.
   explicit LocalApp(const std::string& version)
-      : port(testing::freeLoopbackPort()), process({SHIPSHAPE_TESTAPP_BINARY, "serve", std::to_string(port), version}) {
+      : process({SHIPSHAPE_TESTAPP_BINARY, "serve", "0", version}) {
+    const std::string marker = "listening on :";
+    EXPECT_TRUE(testing::eventually([&] { return process.output().find(marker) != std::string::npos; }, 5s))
+        << process.output();
+    std::string out = process.output();
+    auto at = out.find(marker);
+    port = at == std::string::npos ? 0 : static_cast<unsigned short>(std::atoi(out.c_str() + at + marker.size()));
     auto up = testing::httpGetWhenUp(url("/health"), 5s);
     EXPECT_TRUE(up) << up.error().describe();
   }
@@ -35,8 +42,8 @@ struct LocalApp {
   UpstreamPtr upstream(std::int64_t release = 0) const {
     return std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = port, .release_id = release});
   }
-  unsigned short port;
   testing::BackgroundProcess process;
+  unsigned short port = 0;
 };
 
 class ProxyTest : public ::testing::Test {
@@ -105,7 +112,7 @@ TEST_F(ProxyTest, SwitchSendsNewRequestsToTheNewVersionWhileTheOldOneFinishes) {
   auto old_upstream = v1.upstream();
   proxy_->switchTo("web", old_upstream);
   std::atomic<int> slow_status{0};
-  std::thread slow([&] {
+  std::jthread slow([&] {
     auto r = httpRequest("GET", base_ + "/slow?ms=800");
     slow_status = r ? r->status : -1;
   });
@@ -123,7 +130,8 @@ TEST_F(ProxyTest, SwitchSendsNewRequestsToTheNewVersionWhileTheOldOneFinishes) {
 
 TEST_F(ProxyTest, ConnectFailureMovesIdempotentRequestsToTheStandbyOnly) {
   LocalApp v1("v1");
-  auto dead = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = testing::freeLoopbackPort()});
+  testing::ReservedPort nothing_listens;
+  auto dead = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = nothing_listens.port()});
   proxy_->switchTo("web", v1.upstream());
   proxy_->switchTo("web", dead);  // v1 is now the standby
   EXPECT_EQ(get("/version"), "200 v1\n");
