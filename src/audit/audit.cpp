@@ -25,7 +25,7 @@ namespace {
 
 // Parsers report "path:line:column: message"; split it back into a location for SARIF and JSON.
 rules::InputError errorFromParser(const std::string& path, const Error& error) {
-  rules::InputError e{rules::Location::inFile(path, 1, 1), error.message};
+  rules::InputError e{rules::Location::inFile(path, 1, 1), error.message, true};
   const std::string& m = error.message;
   if (m.rfind(path + ":", 0) == 0) {
     int line = 0, column = 0;
@@ -39,6 +39,12 @@ rules::InputError errorFromParser(const std::string& path, const Error& error) {
     }
   }
   return e;
+}
+
+rules::InputError warningFromText(const std::string& path, const std::string& text) {
+  auto warning = errorFromParser(path, Error{ErrorCode::kInvalidArgument, text, {}, 0});
+  warning.invalid = false;
+  return warning;
 }
 
 // What auditing one file produced; merged into the AuditResult in input order.
@@ -133,13 +139,56 @@ rules::ImageFactsByRef localImageFacts(docker::Client& client, const std::map<st
   return out;
 }
 
+// A service's `build:` names the image it runs: the final (or `target:`) stage of its Dockerfile settles its
+// USER and HEALTHCHECK, as a local image would. Keyed as rules::buildFactsKey expects. Unreadable or invalid
+// Dockerfiles are left out here: the audit reports them on their own when it reaches them.
+void addBuildFacts(const std::map<std::string, const compose::Node*>& roots, rules::ImageFactsByRef& out) {
+  namespace fs = std::filesystem;
+  for (const auto& [path, root] : roots) {
+    const compose::Node* services = root->get("services");
+    if (!services || !services->isMap()) continue;
+    for (const auto& [name, svc] : services->map) {
+      const compose::Node* build = svc.isMap() ? svc.get("build") : nullptr;
+      if (!build || build->unresolved) continue;
+      std::string context = build->isScalar() ? build->text() : "";
+      std::string dockerfile = "Dockerfile", target;
+      if (build->isMap()) {
+        if (const auto* c = build->get("context")) context = c->text();
+        if (const auto* d = build->get("dockerfile")) dockerfile = d->text();
+        if (const auto* t = build->get("target")) target = t->text();
+        if (build->get("dockerfile_inline")) continue;
+      }
+      if (context.empty()) context.assign(1, '.');  // (assign, not = ".": GCC 12 -Wrestrict false positive)
+      if (context.find("://") != std::string::npos || context.ends_with(".git")) continue;  // a remote context
+      fs::path file = fs::path(dockerfile).is_absolute()
+                          ? fs::path(dockerfile)
+                          : fs::path(build->file).parent_path() / context / dockerfile;
+      auto text = readFile(file.lexically_normal().string());
+      if (!text) continue;
+      auto parsed = dockerfile::parseDockerfile(*text, file.string());
+      if (!parsed) continue;
+      auto stages = dockerfile::buildStages(*parsed);
+      if (stages.empty()) continue;
+      const dockerfile::Stage* stage = &stages.back();
+      for (const auto& st : stages) {
+        if (!target.empty() && st.name == target) stage = &st;
+      }
+      rules::ImageFacts facts;
+      facts.user = stage->user.value_or("");
+      facts.user_known = stage->user.has_value();
+      facts.healthcheck = stage->healthcheck && !stage->healthcheck->rest.starts_with("NONE");
+      out[rules::buildFactsKey(*build)] = facts;
+    }
+  }
+}
+
 void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* client, AuditResult& result) {
   std::vector<std::string> paths;
   for (const auto& in : inputs) {
     if (in.kind == FileKind::kCompose) paths.push_back(in.path);
   }
   // The environment per directory (the process's, filled in from that directory's .env), computed up front.
-  auto process_env = compose::processEnvironment();
+  auto process_env = compose::auditEnvironment();
   std::map<std::string, compose::Environment> env_by_dir;
   for (const auto& p : paths) {
     std::string dir = std::filesystem::path(p).parent_path().string();
@@ -151,6 +200,7 @@ void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* 
     std::optional<compose::Node> node;
     std::vector<std::string> lines;
     std::optional<rules::InputError> error;
+    std::vector<std::string> warnings;
   };
   std::vector<Parsed> parsed(paths.size());
   parallelFor(paths.size(), [&](std::size_t i) {
@@ -160,7 +210,7 @@ void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* 
       return;
     }
     const auto& env = env_by_dir.at(std::filesystem::path(paths[i]).parent_path().string());
-    auto node = compose::loadFile(paths[i], *text, env);
+    auto node = compose::loadFile(paths[i], *text, env, &parsed[i].warnings);
     if (!node) {
       parsed[i].error = errorFromParser(paths[i], node.error());
       return;
@@ -175,17 +225,17 @@ void auditComposeProjects(const std::vector<InputFile>& inputs, docker::Client* 
       result.errors.push_back(*parsed[i].error);
       continue;
     }
+    for (const auto& w : parsed[i].warnings) result.warnings.push_back(warningFromText(paths[i], w));
     by_path[paths[i]] = &parsed[i];
     usable.push_back({paths[i], FileKind::kCompose});
   }
   auto projects = composeProjects(usable);
-  std::optional<rules::ImageFactsByRef> image_facts;
-  if (client != nullptr) {
-    std::map<std::string, const compose::Node*> roots;
-    for (const auto& [path, p] : by_path) roots[path] = &*p->node;
-    image_facts = localImageFacts(*client, roots);
-  }
-  const rules::ImageFactsByRef* volumes = image_facts ? &*image_facts : nullptr;
+  std::map<std::string, const compose::Node*> roots;
+  for (const auto& [path, p] : by_path) roots[path] = &*p->node;
+  rules::ImageFactsByRef image_facts;
+  if (client != nullptr) image_facts = localImageFacts(*client, roots);
+  addBuildFacts(roots, image_facts);
+  const rules::ImageFactsByRef* volumes = image_facts.empty() ? nullptr : &image_facts;
   std::vector<FileOutcome> outcomes(projects.size());
   parallelFor(projects.size(), [&](std::size_t i) {
     const auto& files = projects[i];

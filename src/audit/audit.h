@@ -22,6 +22,7 @@ struct AuditResult {
   std::vector<rules::Finding> findings;  // after inline ignores and the config's overrides, sorted
   int suppressed = 0;                    // findings silenced by inline ignores
   std::vector<rules::InputError> errors;
+  std::vector<rules::InputError> warnings;  // inputs audited, but with a caveat (unset variables)
   int files_audited = 0;
   int containers_audited = 0;
 };

@@ -47,13 +47,18 @@ Result<Interpolated> interpolate(std::string_view s, const Environment& env) {
       out.used_variable = true;
       if (kind == 0) {
         if (!op.empty()) return fail(ErrorCode::kInvalidArgument, "invalid interpolation format \"${" + std::string(inner) + "}\"");
-        if (value) out.text += *value;
+        if (value) {
+          out.text += *value;
+        } else {
+          out.unset.push_back(name);
+        }
       } else if (kind == '-' || kind == '+') {
         bool use_operand = kind == '-' ? !set : set;
         if (use_operand) {
           auto nested = interpolate(operand, env);
           if (!nested) return nested;
           out.text += nested->text;
+          out.unset.insert(out.unset.end(), nested->unset.begin(), nested->unset.end());
         } else if (kind == '-') {
           out.text += *value;
         }
@@ -78,7 +83,12 @@ Result<Interpolated> interpolate(std::string_view s, const Environment& env) {
       continue;
     }
     out.used_variable = true;
-    if (auto it = env.find(std::string(s.substr(i + 1, j - i - 1))); it != env.end()) out.text += it->second;
+    std::string name(s.substr(i + 1, j - i - 1));
+    if (auto it = env.find(name); it != env.end()) {
+      out.text += it->second;
+    } else {
+      out.unset.push_back(std::move(name));
+    }
     i = j;
   }
   return out;

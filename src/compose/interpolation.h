@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -16,6 +17,8 @@ using Environment = std::map<std::string, std::string>;
 struct Interpolated {
   std::string text;
   bool used_variable = false;
+  // Variables used with neither a value nor a default (`$X`, `${X}`): Compose warns and substitutes "".
+  std::vector<std::string> unset;
 };
 
 // A required variable that is unset fails with its message (the caller adds file:line:column).

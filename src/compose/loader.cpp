@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -25,9 +26,26 @@ class Converter {
   Converter(const std::string& path, const Environment* env, yaml_document_t* doc)
       : path_(path), env_(env), doc_(doc) {}
 
+  // Aliases can make a small file expand into a huge tree ("billion laughs"). libyaml keeps aliases as shared
+  // nodes, so the document itself stays small; what would blow up is our expanded copy. The expanded size is
+  // computed on the shared graph first (memoised per node), and a document over the limits is refused before
+  // a single Node is built.
+  static constexpr std::uint64_t kMaxExpandedNodes = 200000;
+  static constexpr std::uint64_t kMaxExpandedBytes = 32ull << 20;
+
+  std::vector<std::string> takeWarnings() { return std::move(warnings_); }
+
+  Result<void> checkExpansion(yaml_node_t* root) {
+    std::size_t count = static_cast<std::size_t>(doc_->nodes.top - doc_->nodes.start);
+    sizes_.assign(count, {0, 0});
+    state_.assign(count, 0);
+    auto total = expandedSize(root, 0);
+    if (!total) return fail(total.error());
+    return {};
+  }
+
   Result<Node> convert(yaml_node_t* y, int depth = 0) {
-    // Aliases can make a small file expand into a huge tree ("billion laughs"); refuse that.
-    if (depth > 64 || ++nodes_ > 1000000) {
+    if (depth > 64 || ++nodes_ > kMaxExpandedNodes) {
       return fail(errorAt(path_, static_cast<int>(y->start_mark.line) + 1, static_cast<int>(y->start_mark.column) + 1,
                           "document nests or expands too much"));
     }
@@ -52,6 +70,14 @@ class Converter {
         if (!value) return fail(errorAt(path_, n.line, n.column, value.error().message));
         n.scalar = std::move(value->text);
         n.interpolated = value->used_variable;
+        if (!value->unset.empty()) {
+          n.unresolved = true;
+          for (const auto& name : value->unset) {
+            warnings_.push_back(path_ + ":" + std::to_string(n.line) + ":" + std::to_string(n.column) +
+                                ": variable " + name + " is not set (Compose would use an empty string); " +
+                                "the value is left out of the audit");
+          }
+        }
         break;
       }
       case YAML_SEQUENCE_NODE:
@@ -113,10 +139,55 @@ class Converter {
   }
 
  private:
+  struct Size {
+    std::uint64_t nodes, bytes;
+  };
+  Result<Size> expandedSize(yaml_node_t* y, int depth) {
+    auto index = static_cast<std::size_t>(y - doc_->nodes.start);
+    auto refuse = [&](const std::string& why) {
+      return fail(errorAt(path_, static_cast<int>(y->start_mark.line) + 1, static_cast<int>(y->start_mark.column) + 1,
+                          why));
+    };
+    if (depth > 64) return refuse("document nests too deeply (more than 64 levels)");
+    if (state_[index] == 2) return sizes_[index];
+    if (state_[index] == 1) return refuse("an alias refers to the node that contains it");
+    state_[index] = 1;
+    Size size{1, 0};
+    auto add = [&](yaml_node_t* child) -> Result<void> {
+      auto s = expandedSize(child, depth + 1);
+      if (!s) return fail(s.error());
+      size.nodes += s->nodes;
+      size.bytes += s->bytes;
+      if (size.nodes > kMaxExpandedNodes || size.bytes > kMaxExpandedBytes) {
+        return refuse("aliases expand the document past " + std::to_string(kMaxExpandedNodes) + " nodes or " +
+                      std::to_string(kMaxExpandedBytes >> 20) + " MiB (an alias bomb?)");
+      }
+      return {};
+    };
+    if (y->type == YAML_SCALAR_NODE) {
+      size.bytes = y->data.scalar.length;
+    } else if (y->type == YAML_SEQUENCE_NODE) {
+      for (yaml_node_item_t* item = y->data.sequence.items.start; item < y->data.sequence.items.top; ++item) {
+        if (auto ok = add(yaml_document_get_node(doc_, *item)); !ok) return fail(ok.error());
+      }
+    } else if (y->type == YAML_MAPPING_NODE) {
+      for (yaml_node_pair_t* pair = y->data.mapping.pairs.start; pair < y->data.mapping.pairs.top; ++pair) {
+        if (auto ok = add(yaml_document_get_node(doc_, pair->key)); !ok) return fail(ok.error());
+        if (auto ok = add(yaml_document_get_node(doc_, pair->value)); !ok) return fail(ok.error());
+      }
+    }
+    state_[index] = 2;
+    sizes_[index] = size;
+    return size;
+  }
+
   const std::string& path_;
   const Environment* env_;
   yaml_document_t* doc_;
-  int nodes_ = 0;
+  std::uint64_t nodes_ = 0;
+  std::vector<Size> sizes_;
+  std::vector<char> state_;  // 0 unseen, 1 in progress, 2 done
+  std::vector<std::string> warnings_;
 };
 
 // environment/labels/args as lists ("K=V" or "K") become maps, so that merging and rules see one shape.
@@ -225,7 +296,17 @@ Environment processEnvironment() {
   return env;
 }
 
-Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env) {
+Environment auditEnvironment() {
+  Environment env = processEnvironment();
+  for (const char* session : {"HOME", "USER", "LOGNAME", "PWD", "OLDPWD", "SHELL", "HOSTNAME", "TERM", "TMPDIR",
+                              "XDG_RUNTIME_DIR", "MAIL", "SHLVL", "_"}) {
+    env.erase(session);
+  }
+  return env;
+}
+
+Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env,
+                       std::vector<std::string>* warnings) {
   yaml_parser_t parser;
   yaml_document_t doc;
   if (!yaml_parser_initialize(&parser)) return fail(ErrorCode::kInternal, "libyaml: cannot initialise a parser");
@@ -241,7 +322,15 @@ Result<Node> parseYaml(const std::string& path, std::string_view text, const Env
   Result<Node> out = Node{};
   out->file = path;
   out->line = out->column = 1;
-  if (yaml_node_t* root = yaml_document_get_root_node(&doc)) out = Converter(path, env, &doc).convert(root);
+  if (yaml_node_t* root = yaml_document_get_root_node(&doc)) {
+    Converter converter(path, env, &doc);
+    if (auto ok = converter.checkExpansion(root); !ok) {
+      out = fail(ok.error());
+    } else {
+      out = converter.convert(root);
+      if (warnings) *warnings = converter.takeWarnings();
+    }
+  }
   yaml_document_delete(&doc);
   yaml_parser_delete(&parser);
   return out;
@@ -259,8 +348,9 @@ std::string positionOf(const Node& n, bool key) {
   return n.file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
-Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env) {
-  auto root = parseYaml(path, text, &env);
+Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env,
+                      std::vector<std::string>* warnings) {
+  auto root = parseYaml(path, text, &env, warnings);
   if (!root) return root;
   if (!root->isMap()) return fail(errorAt(path, root->line, root->column, "a Compose file must be a mapping at the top level"));
   const Node* services = root->get("services");

@@ -26,7 +26,10 @@ Result<Project> loadProject(const std::vector<std::string>& files, const Environ
 
 // Parses YAML into a Node tree with positions; with `env`, scalars are interpolated. Also used for
 // shipshape's own YAML configuration files (env = nullptr).
-Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env);
+// `warnings` (optional) receives "file:line:column: variable X is not set ..." for each unset variable used
+// without a default; such scalars are marked `unresolved`.
+Result<Node> parseYaml(const std::string& path, std::string_view text, const Environment* env,
+                       std::vector<std::string>* warnings = nullptr);
 
 // Reads and parses a YAML file without interpolation (shipshape's own config files).
 Result<Node> readYamlFile(const std::string& path);
@@ -34,7 +37,8 @@ Result<Node> readYamlFile(const std::string& path);
 std::string positionOf(const Node& node, bool key = false);
 
 // Reads one file (used by loadProject and by the audit, which parses each file once).
-Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env);
+Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env,
+                      std::vector<std::string>* warnings = nullptr);
 
 // Merges already-read files, in order, as loadProject does.
 Node mergeFiles(const std::vector<const Node*>& files);
@@ -47,5 +51,10 @@ std::vector<std::string> splitLines(const std::string& text);
 
 // The process environment as a map.
 Environment processEnvironment();
+
+// The environment an audit interpolates with: the process environment without the variables that describe
+// the auditor's own session rather than the deploy target (HOME, USER, PWD, SHELL, ...): a `${HOME}/data`
+// bind must not become the CI runner's home directory. Those stay unset and are reported.
+Environment auditEnvironment();
 
 }  // namespace shipshape::compose

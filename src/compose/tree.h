@@ -15,6 +15,7 @@ struct Node {
   Kind kind = Kind::kNull;
   std::string scalar;
   bool interpolated = false;  // the scalar's text came (partly) from a variable
+  bool unresolved = false;    // ... from a variable that is not set: its text is not what will run
   std::vector<std::pair<std::string, Node>> map;  // in file order
   std::vector<Node> seq;
   std::string file;

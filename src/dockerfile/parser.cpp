@@ -145,6 +145,37 @@ void detectJsonForm(Instruction& ins) {
   }
 }
 
+// What BuildKit refuses to build, in its words; "" when the instruction is acceptable.
+std::string rejectAsBuildKitDoes(const Instruction& ins, char escape) {
+  std::string_view rest = ins.rest;
+  if (ins.keyword == "ENV") {
+    // `ENV NAME value` (legacy) or `ENV A=1 B=2`; a lone name, or a name without '=' in the second form, fails.
+    auto first_end = rest.find_first_of(" \t");
+    std::string_view first = rest.substr(0, first_end);
+    if (first.find('=') == std::string_view::npos) {
+      if (first_end == std::string_view::npos || trimLeft(rest.substr(first_end)).empty()) {
+        return "ENV " + std::string(first) + " has no value (ENV requires NAME=VALUE or NAME VALUE)";
+      }
+      return "";
+    }
+    for (const auto& w : splitWords(rest, {}, escape)) {
+      if (w.text.find('=') == std::string::npos) {
+        return "ENV: cannot find = in \"" + w.text + "\" (must be of the form NAME=VALUE)";
+      }
+    }
+    return "";
+  }
+  if (ins.keyword == "HEALTHCHECK") {
+    auto type_end = rest.find_first_of(" \t");
+    std::string type = upper(rest.substr(0, type_end));
+    std::string_view after = type_end == std::string_view::npos ? std::string_view{} : trimLeft(rest.substr(type_end));
+    if (type == "NONE") return after.empty() ? "" : "HEALTHCHECK NONE takes no arguments";
+    if (type != "CMD") return "unknown type \"" + std::string(rest.substr(0, type_end)) + "\" in HEALTHCHECK (try CMD)";
+    if (after.empty() || (ins.json_form && ins.json_args.empty())) return "missing command after HEALTHCHECK CMD";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::optional<std::string> Instruction::flag(std::string_view name) const {
@@ -246,6 +277,9 @@ Result<Dockerfile> parseDockerfile(std::string_view text, const std::string& pat
     }
     splitFlags(ins);
     detectJsonForm(ins);
+    if (auto invalid = rejectAsBuildKitDoes(ins, file.escape); !invalid.empty()) {
+      return fail(errorAt(path, ins.line, ins.column, invalid));
+    }
     file.instructions.push_back(std::move(ins));
     i = j;
   }

@@ -99,6 +99,15 @@ std::string auditJson(const audit::AuditResult& r) {
   for (const auto& e : r.errors) {
     out += first ? "\n    " : ",\n    ";
     first = false;
+    out += json{{"location", locationJson(e.location)},
+                {"message", e.message},
+                {"kind", e.invalid ? "invalid" : "unreadable"}}.dump();
+  }
+  out += first ? "],\n  \"warnings\": [" : "\n  ],\n  \"warnings\": [";
+  first = true;
+  for (const auto& e : r.warnings) {
+    out += first ? "\n    " : ",\n    ";
+    first = false;
     out += json{{"location", locationJson(e.location)}, {"message", e.message}}.dump();
   }
   out += first ? "]\n}\n" : "\n  ]\n}\n";
@@ -153,8 +162,12 @@ std::string auditSarif(const audit::AuditResult& r, const std::string& base_dir)
   }
   results += "]";
   json notifications = json::array();
-  for (const auto& e : r.errors) {
-    json n = {{"level", "error"}, {"message", {{"text", e.message}}}};
+  std::vector<std::pair<const rules::InputError*, const char*>> notes;
+  for (const auto& e : r.errors) notes.emplace_back(&e, "error");
+  for (const auto& e : r.warnings) notes.emplace_back(&e, "warning");
+  for (const auto& [ep, level] : notes) {
+    const rules::InputError& e = *ep;
+    json n = {{"level", level}, {"message", {{"text", e.message}}}};
     if (!e.location.file.empty()) {
       json physical = {{"artifactLocation", {{"uri", uriFor(e.location.file, base_dir)}}}};
       if (e.location.line > 0) {
@@ -219,7 +232,10 @@ std::string auditTable(const audit::AuditResult& r, bool colour) {
     out += "\n";
   }
   for (const auto& e : r.errors) {
-    out += paint("1;31", "ERROR") + "  " + e.location.display() + "  " + e.message + "\n";
+    out += paint("1;31", e.invalid ? "INVALID" : "ERROR  ") + "  " + e.location.display() + "  " + e.message + "\n";
+  }
+  for (const auto& e : r.warnings) {
+    out += paint("1;33", "WARN   ") + "  " + e.location.display() + "  " + e.message + "\n";
   }
   std::map<Severity, int> counts;
   for (const auto& f : r.findings) counts[f.severity]++;

@@ -53,15 +53,20 @@ struct Mount {
   std::string type;  // volume, bind, tmpfs
   std::string source, target;
   bool read_only = false;
+  bool unresolved = false;  // built from an unset variable: what it mounts is not known
   const Node* node = nullptr;
 };
 
 Mount parseMount(const Node& v) {
   Mount m;
   m.node = &v;
+  m.unresolved = v.unresolved;
   if (v.isMap()) {
     if (const Node* t = v.get("type")) m.type = t->text();
-    if (const Node* s = v.get("source")) m.source = s->text();
+    if (const Node* s = v.get("source")) {
+      m.source = s->text();
+      m.unresolved = s->unresolved;
+    }
     if (const Node* t = v.get("target")) m.target = t->text();
     if (const Node* r = v.get("read_only")) m.read_only = r->truthy();
     if (m.type.empty()) m.type = "volume";
@@ -89,6 +94,14 @@ Mount parseMount(const Node& v) {
   return m;
 }
 
+}  // namespace
+
+std::string buildFactsKey(const compose::Node& build) {
+  return "build@" + build.file + ":" + std::to_string(build.line) + ":" + std::to_string(build.column);
+}
+
+namespace {
+
 class ComposeChecker {
  public:
   ComposeChecker(const Node& root, const ImageFactsByRef* images) : root_(root), images_(images) {}
@@ -98,7 +111,8 @@ class ComposeChecker {
     if (!services || !services->isMap()) return {};
     for (const auto& [name, svc] : services->map) {
       if (!svc.isMap()) continue;
-      has_health_[name] = hasHealthcheck(svc);
+      const ImageFacts* facts = factsFor(svc);
+      has_health_[name] = hasHealthcheck(svc) || (facts && facts->healthcheck && !svc.get("healthcheck"));
     }
     for (const auto& [name, svc] : services->map) {
       if (svc.isMap()) checkService(name, svc);
@@ -116,8 +130,14 @@ class ComposeChecker {
   }
 
   const ImageFacts* factsFor(const Node& svc) const {
+    if (!images_) return nullptr;
+    // A service that builds runs what it builds: its Dockerfile speaks for the image.
+    if (const Node* build = svc.get("build")) {
+      auto it = images_->find(buildFactsKey(*build));
+      if (it != images_->end()) return &it->second;
+    }
     const Node* image = svc.get("image");
-    if (!images_ || !image) return nullptr;
+    if (!image) return nullptr;
     auto it = images_->find(image->text());
     return it == images_->end() ? nullptr : &it->second;
   }
@@ -191,11 +211,15 @@ class ComposeChecker {
 
   void checkVolumes(const std::string& name, const Node& svc) {
     const std::string who = "service " + name;
+    if (const Node* api = svc.get("use_api_socket"); api && api->truthy()) {
+      report("SS407", *api, false, who + " is given the engine's API socket (use_api_socket: true)", svc);
+    }
     std::vector<Mount> mounts;
     if (const Node* vols = svc.get("volumes"); vols && vols->isSeq()) {
       for (const auto& v : vols->seq) mounts.push_back(parseMount(v));
     }
     for (const auto& m : mounts) {
+      if (m.unresolved) continue;  // reported as an unset variable, not guessed at
       if (m.type == "volume" && m.source.empty()) {
         report("SS301", *m.node, false,
                who + " mounts an anonymous volume at " + m.target + ": `down -v` or a recreate loses it", svc);
@@ -218,7 +242,7 @@ class ComposeChecker {
     std::string base = ref.name.substr(ref.name.rfind('/') == std::string::npos ? 0 : ref.name.rfind('/') + 1);
     auto covered_path = [&](const std::string& path) {
       return std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
-        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty())) return false;
+        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty() && !m.unresolved)) return false;
         std::string target = m.target;
         while (target.size() > 1 && target.back() == '/') target.pop_back();
         return target == path || path.rfind(target + "/", 0) == 0;
@@ -242,7 +266,7 @@ class ComposeChecker {
     for (const auto& known : statefulImages()) {
       if (base != known.name || known.paths.empty()) continue;
       bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
-        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty())) return false;
+        if (m.type == "tmpfs" || (m.type == "volume" && m.source.empty() && !m.unresolved)) return false;
         return std::any_of(known.paths.begin(), known.paths.end(), [&](const char* p) {
           std::string target = m.target;
           while (target.size() > 1 && target.back() == '/') target.pop_back();
@@ -261,7 +285,7 @@ class ComposeChecker {
     const Node* user = svc.get("user");
     const ImageFacts* facts = factsFor(svc);
     if (!user) {
-      if (!facts) {
+      if (!facts || !facts->user_known) {
         report("SS401", svc, true, who + " sets no user: it runs as root unless its image sets a non-root USER", svc);
       } else if (facts->user.empty() || isRootUser(facts->user)) {
         report("SS401", svc, true, who + " sets no user and its image runs as root", svc);
@@ -311,7 +335,9 @@ class ComposeChecker {
     if (const Node* image = svc.get("image")) {
       if (hasEmbeddedCredentials(image->text())) {
         report("SS604", *image, false, who + " image reference carries credentials " + redact(image->text()), svc);
-      } else if (!image->text().empty() && parseImageRef(image->text()).mutableTag()) {
+      } else if (!image->text().empty() && !image->unresolved && !svc.get("build") &&
+                 parseImageRef(image->text()).mutableTag()) {
+        // (Beside `build:`, `image:` names the local build's tag, not something pulled.)
         ImageRef ref = parseImageRef(image->text());
         report("SS501", *image, false,
                who + " uses image " + image->text() + (ref.tag.empty() ? " without a tag" : ""), svc);
@@ -364,7 +390,7 @@ class ComposeChecker {
       bool literal = value.isScalar() && !value.scalar.empty() && !value.interpolated;
       if (build_args && isSecretName(key)) {
         report("SS604", value, true, who + " passes a credential as build argument " + key, svc);
-      } else if (literal && (isSecretName(key) || looksLikeSecretValue(value.scalar))) {
+      } else if (literal && isSecretAssignment(key, value.scalar)) {
         report("SS409", value, true, who + " " + what + " " + key + " holds a literal secret " + redact(value.scalar), svc);
       }
     }

@@ -18,9 +18,13 @@ namespace shipshape::rules {
 struct ImageFacts {
   std::set<std::string> volumes;
   std::string user;
+  bool user_known = true;  // false: a Dockerfile that sets no USER (its base image decides)
   bool healthcheck = false;
 };
 using ImageFactsByRef = std::map<std::string, ImageFacts>;  // image reference as written -> facts
+
+// The key under which a service's `build:` facts (its Dockerfile's final stage) are found.
+std::string buildFactsKey(const compose::Node& build);
 
 std::vector<Finding> checkCompose(const compose::Node& root, const ImageFactsByRef* images = nullptr);
 inline std::vector<Finding> checkCompose(const compose::Project& project) { return checkCompose(project.root); }

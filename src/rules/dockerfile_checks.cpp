@@ -116,15 +116,16 @@ class Checker {
     }
     for (const auto& [name, value] : pairs) {
       bool literal = !value.text.empty() && !value.had_variable;
-      if (isSecretName(name) && literal) {
+      bool secret = literal && isSecretAssignment(name, value.text);
+      if (secret && isSecretName(name)) {
         report("SS409", ins.keyword + " " + name + " holds a literal secret " + redact(value.text) +
                             ": it is stored in the image for anyone who can pull it",
                ins, name);
-      } else if (literal && looksLikeSecretValue(value.text)) {
+      } else if (secret) {
         report("SS409", ins.keyword + " " + name + " holds a value that looks like a credential " +
                             redact(value.text),
                ins, name);
-      } else if (ins.keyword == "ARG" && isSecretName(name)) {
+      } else if (ins.keyword == "ARG" && isSecretName(name) && !(literal && !isSecretAssignment(name, value.text))) {
         report("SS604", "build argument " + name +
                             " carries a credential: build arguments are recorded in the image history",
                ins, name);

@@ -51,6 +51,9 @@ struct Finding {
 struct InputError {
   Location location;
   std::string message;
+  // true: the file was read but is not valid (the parser's position and words, as BuildKit or Compose would
+  // refuse it); false: it could not be read at all.
+  bool invalid = false;
 };
 
 }  // namespace shipshape::rules

@@ -175,13 +175,13 @@ class LiveChecker {
       if (eq == std::string::npos) continue;
       std::string key = e.substr(0, eq), value = e.substr(eq + 1);
       if (value.empty()) continue;
-      if (isSecretName(key) || looksLikeSecretValue(value)) {
+      if (isSecretAssignment(key, value)) {
         std::string where = image_env.count(e) ? " (baked into the image)" : "";
         report("SS409", "container", name, "environment " + key + " holds a literal secret " + redact(value) + where);
       }
     }
     for (const auto& [key, value] : c.config.labels) {
-      if (!value.empty() && (isSecretName(key) || looksLikeSecretValue(value))) {
+      if (isSecretAssignment(key, value)) {
         report("SS409", "container", name, "label " + key + " holds a literal secret " + redact(value));
       }
     }

@@ -102,6 +102,21 @@ bool hasEmbeddedCredentials(std::string_view text) {
          rest.substr(at + 1, 7) != "sha256:";
 }
 
+bool isSecretAssignment(std::string_view name, std::string_view value) {
+  if (value.empty()) return false;
+  if (hasEmbeddedCredentials(value) || looksLikeSecretValue(value)) return true;
+  if (!isSecretName(name)) return false;
+  if (value.front() == '/' || value.starts_with("./") || value.starts_with("../") || value.starts_with("~/")) {
+    return false;  // where the secret is, not what it is
+  }
+  std::string v;
+  for (char c : value) v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* flag : {"yes", "no", "true", "false", "on", "off", "y", "n", "0", "1"}) {
+    if (v == flag) return false;
+  }
+  return true;
+}
+
 std::string redact(std::string_view value) { return "***(" + std::to_string(value.size()) + " chars)"; }
 
 }  // namespace shipshape::rules

@@ -16,6 +16,12 @@ bool isSecretName(std::string_view name);
 bool looksLikeSecretValue(std::string_view value);
 // A URL or reference with a user:password@ part.
 bool hasEmbeddedCredentials(std::string_view text);
+// Whether NAME=VALUE puts a secret in plain sight: a credential-like value (or a URL with a password in it,
+// whatever the name), or a secret's name with a literal value. Not secrets: references to them (a file path
+// such as /run/secrets/db_password) and switches about them (MYSQL_ALLOW_EMPTY_PASSWORD=yes,
+// MYSQL_RANDOM_ROOT_PASSWORD=1).
+bool isSecretAssignment(std::string_view name, std::string_view value);
+
 // "***(23 chars)"
 std::string redact(std::string_view value);
 

@@ -52,5 +52,18 @@ TEST(ImageRef, TagsDigestsAndRegistryPorts) {
   EXPECT_FALSE(parseImageRef("nginx@sha256:abc").mutableTag());
 }
 
+TEST(SecretAssignments, ReferencesAndSwitchesAreNotSecretsAPasswordInAUrlIs) {
+  EXPECT_TRUE(isSecretAssignment("DB_PASSWORD", "hunter2"));
+  EXPECT_TRUE(isSecretAssignment("DATABASE_URL", "mysql://app:s3cret@db:3306/app"));
+  EXPECT_TRUE(isSecretAssignment("ANYTHING", "postgres://u:p@h/db"));
+  EXPECT_FALSE(isSecretAssignment("DB_PASSWORD", "/run/secrets/db_password"));
+  EXPECT_FALSE(isSecretAssignment("POSTGRES_PASSWORD", "./secrets/pg"));
+  EXPECT_FALSE(isSecretAssignment("MYSQL_ALLOW_EMPTY_PASSWORD", "yes"));
+  EXPECT_FALSE(isSecretAssignment("MYSQL_RANDOM_ROOT_PASSWORD", "1"));
+  EXPECT_FALSE(isSecretAssignment("MARIADB_RANDOM_ROOT_PASSWORD", "true"));
+  EXPECT_FALSE(isSecretAssignment("DATABASE_URL", "mysql://app@db:3306/app"));
+  EXPECT_FALSE(isSecretAssignment("DB_PASSWORD", ""));
+}
+
 }  // namespace
 }  // namespace shipshape::rules
