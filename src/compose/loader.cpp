@@ -9,6 +9,7 @@
 
 #include "common/file.h"
 #include "compose/project.h"
+#include "compose/references.h"
 
 extern char** environ;
 
@@ -328,7 +329,9 @@ Result<Node> parseYaml(const std::string& path, std::string_view text, const Env
       out = fail(ok.error());
     } else {
       out = converter.convert(root);
-      if (warnings) *warnings = converter.takeWarnings();
+      if (warnings) {
+        for (auto& warning : converter.takeWarnings()) warnings->push_back(std::move(warning));
+      }
     }
   }
   yaml_document_delete(&doc);
@@ -350,6 +353,15 @@ std::string positionOf(const Node& n, bool key) {
 
 Result<Node> loadFile(const std::string& path, const std::string& text, const Environment& env,
                       std::vector<std::string>* warnings) {
+  auto root = parseComposeFile(path, text, env, warnings);
+  if (!root) return root;
+  std::vector<std::string> chain{std::filesystem::path(path).lexically_normal().string()};
+  if (auto ok = resolveReferences(*root, env, warnings, chain); !ok) return fail(ok.error());
+  return root;
+}
+
+Result<Node> parseComposeFile(const std::string& path, const std::string& text, const Environment& env,
+                              std::vector<std::string>* warnings) {
   auto root = parseYaml(path, text, &env, warnings);
   if (!root) return root;
   if (!root->isMap()) return fail(errorAt(path, root->line, root->column, "a Compose file must be a mapping at the top level"));

@@ -3,6 +3,7 @@
 // its image; BuildKit's own rejections; alias bombs refused before they cost memory.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -111,6 +112,65 @@ TEST(AuditSemantics, AliasBombsAreRefusedQuickly) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
   ASSERT_EQ(a.result.errors.size(), 1u);
   EXPECT_NE(a.result.errors[0].message.find("alias"), std::string::npos) << a.result.errors[0].message;
+}
+
+}  // namespace
+}  // namespace shipshape::audit
+
+namespace shipshape::audit {
+namespace {
+
+TEST(AuditSemantics, ExtendsInheritsFromTheSameFileAndAnother) {
+  ScopedTempDir dir("extends");
+  std::ofstream(dir / "common.yml") << "services:\n"
+                                       "  hardened:\n"
+                                       "    user: \"10001\"\n"
+                                       "    read_only: true\n"
+                                       "    privileged: true\n";
+  std::ofstream(dir / "compose.yaml") << "services:\n"
+                                         "  base:\n"
+                                         "    extends: {file: common.yml, service: hardened}\n"
+                                         "    image: app:1.0\n"
+                                         "  web:\n"
+                                         "    extends: base\n"
+                                         "    privileged: false\n"
+                                         "  worker:\n"
+                                         "    extends: base\n";
+  auto a = auditDir(dir);
+  EXPECT_TRUE(a.result.errors.empty()) << a.result.errors[0].message;
+  auto about = [&](const std::string& rule, const std::string& service) {
+    return std::any_of(a.result.findings.begin(), a.result.findings.end(), [&](const rules::Finding& f) {
+      return f.rule_id == rule && f.message.find("service " + service + " ") != std::string::npos;
+    });
+  };
+  EXPECT_FALSE(about("SS401", "web")) << "user comes from common.yml";
+  EXPECT_FALSE(about("SS403", "web")) << "web overrides privileged";
+  EXPECT_TRUE(about("SS403", "worker")) << "worker inherits privileged from common.yml";
+  for (const auto& f : a.result.findings) {
+    if (f.rule_id == "SS403" && f.message.find("service worker") != std::string::npos) {
+      EXPECT_TRUE(f.location.file.ends_with("common.yml")) << "the finding points where privileged is written";
+    }
+  }
+}
+
+TEST(AuditSemantics, IncludeIsFollowedAndCyclesAreReported) {
+  ScopedTempDir dir("include");
+  std::filesystem::create_directories(dir / "db");
+  std::ofstream(dir / "db/compose.yaml") << "services:\n  db:\n    image: postgres:16.2\n";
+  std::ofstream(dir / "compose.yaml") << "include:\n  - db/compose.yaml\nservices:\n  web:\n    image: app:1.0\n"
+                                         "    depends_on: [db]\n";
+  auto a = auditDir(dir);
+  EXPECT_TRUE(a.result.errors.empty());
+  EXPECT_TRUE(std::any_of(a.result.findings.begin(), a.result.findings.end(), [](const rules::Finding& f) {
+    return f.rule_id == "SS505" && f.message.find("depends on db") != std::string::npos;
+  })) << "the included db service is part of the project";
+
+  ScopedTempDir loop("include-cycle");
+  std::ofstream(loop / "compose.yaml") << "include: [other.yml]\nservices:\n  a:\n    image: a:1\n";
+  std::ofstream(loop / "other.yml") << "include: [compose.yaml]\nservices:\n  b:\n    image: b:1\n";
+  auto c = auditDir(loop);
+  ASSERT_FALSE(c.result.errors.empty());
+  EXPECT_NE(c.result.errors[0].message.find("include cycle"), std::string::npos) << c.result.errors[0].message;
 }
 
 }  // namespace
