@@ -13,6 +13,12 @@ if(SHIPSHAPE_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(shipshape_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(SHIPSHAPE_FUZZ)
+  # Every library is instrumented for coverage; the fuzz executables add libFuzzer's main (fuzz/CMakeLists.txt).
+  target_compile_options(shipshape_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(shipshape_options INTERFACE -fsanitize=address,undefined)
+endif()
 target_include_directories(shipshape_options INTERFACE ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(shipshape_options INTERFACE
   SHIPSHAPE_VERSION="${PROJECT_VERSION}")

@@ -2,6 +2,13 @@
 
 namespace shipshape::compose {
 
+Node::Node() = default;
+Node::Node(const Node&) = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(const Node&) = default;
+Node& Node::operator=(Node&&) noexcept = default;
+Node::~Node() = default;
+
 const Node* Node::get(std::string_view key) const {
   for (const auto& [k, v] : map) {
     if (k == key) return &v;

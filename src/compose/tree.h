@@ -22,6 +22,15 @@ struct Node {
   int line = 0, column = 0;  // 1-based
   int key_line = 0, key_column = 0;  // position of the key this node is the value of, when in a map
 
+  // Declared here, defaulted in tree.cpp: a recursive member type (vector<pair<string, Node>>) must not have
+  // its traits evaluated while Node is incomplete (clang with libstdc++ refuses; GCC let it pass).
+  Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+  ~Node();
+
   bool isMap() const { return kind == Kind::kMap; }
   bool isSeq() const { return kind == Kind::kSeq; }
   bool isScalar() const { return kind == Kind::kScalar; }

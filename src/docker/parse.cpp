@@ -25,7 +25,11 @@ std::int64_t i64(const json& j, const char* key, std::int64_t fallback = 0) {
   const json& v = field(j, key);
   if (v.is_number_integer()) return v.get<std::int64_t>();
   if (v.is_number_unsigned()) return static_cast<std::int64_t>(v.get<std::uint64_t>());
-  if (v.is_number_float()) return static_cast<std::int64_t>(v.get<double>());
+  if (v.is_number_float()) {
+    // An out-of-range (or NaN) double is undefined behaviour when cast: a peer's bad number is the fallback.
+    double d = v.get<double>();
+    return d > -9.2e18 && d < 9.2e18 ? static_cast<std::int64_t>(d) : fallback;
+  }
   return fallback;
 }
 
@@ -435,7 +439,7 @@ Result<Event> parseEvent(std::string_view text) {
     e.scope = str(j, "scope");
     e.time = i64(j, "time");
     e.time_nano = i64(j, "timeNano");
-    if (e.time_nano == 0) e.time_nano = e.time * 1000000000LL;
+    if (e.time_nano == 0 && __builtin_mul_overflow(e.time, 1000000000LL, &e.time_nano)) e.time_nano = 0;
     // Before API 1.22 the type lived in "status"/"id"; engines we support always send Type.
     if (e.type.empty()) return fail(ErrorCode::kProtocol, "event without Type");
     return e;

@@ -3,6 +3,7 @@
 // reads top to bottom. The relay loop follows Beast's buffer_body "relay" pattern: bodies of any size pass
 // through a 16 KiB buffer, chunked or not.
 #include "proxy/relay.h"
+#include "proxy/request_rewrite.h"
 
 #include <sys/socket.h>
 
@@ -31,49 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kChunk = 16 * 1024;
 
 auto withError(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
-
-bool isIdempotent(http::verb method) {
-  switch (method) {
-    case http::verb::get:
-    case http::verb::head:
-    case http::verb::options:
-    case http::verb::trace:
-    case http::verb::put:
-    case http::verb::delete_:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool containsToken(beast::string_view list, beast::string_view token) {
-  return http::token_list(list).exists(token);
-}
-
-bool isUpgrade(const http::request<http::buffer_body>& req) {
-  return req.method() == http::verb::get && containsToken(req[http::field::connection], "upgrade") &&
-         req.count(http::field::upgrade) > 0;
-}
-
-// Hop-by-hop headers are for one connection only (RFC 9110 7.6.1): the ones Connection names, and the fixed set.
-template <class Fields>
-void stripHopByHop(Fields& fields, bool keep_upgrade) {
-  std::vector<std::string> named;
-  for (auto token : http::token_list(fields[http::field::connection])) {
-    std::string t(token);
-    if (keep_upgrade && beast::iequals(t, "upgrade")) continue;
-    named.push_back(std::move(t));
-  }
-  for (const auto& name : named) fields.erase(name);
-  fields.erase(http::field::keep_alive);
-  fields.erase(http::field::proxy_connection);
-  fields.erase(http::field::te);
-  fields.erase(http::field::trailer);
-  if (!keep_upgrade) {
-    fields.erase(http::field::upgrade);
-    fields.erase(http::field::connection);
-  }
-}
 
 // Why the pooled connection is useless: the peer closed it (EOF pending) or it errored.
 bool peerClosed(tcp::socket& socket) {
@@ -168,16 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!upstream) co_return co_await answer(503, "no upstream for this service\n", client_keep, version) &&
                              client_keep && !has_body;
 
-    // The request as the upstream sees it.
-    stripHopByHop(req, upgrade);
-    if (!upgrade) req.keep_alive(true);
-    req.version(11);
-    if (!client_ip_.empty()) {
-      auto prior = req["X-Forwarded-For"];
-      req.set("X-Forwarded-For",
-              prior.empty() ? client_ip_ : std::string(prior) + ", " + client_ip_);
-    }
-    req.set("X-Forwarded-Proto", "http");
+    rewriteForUpstream(req, upgrade, client_ip_);
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       // Answer the client's expectation ourselves: the body then streams through like any other.
       req.erase(http::field::expect);

@@ -158,6 +158,17 @@ TEST(ParseEvent, RejectsGarbage) {
   EXPECT_FALSE(parseEvent("not json"));
 }
 
+// Found by fuzz_engine: a `time` whose nanoseconds overflow int64 (signed overflow, undefined behaviour), and
+// out-of-range floats cast to integers.
+TEST(ParseEvent, OutOfRangeTimesAreNotUndefinedBehaviour) {
+  auto e = parseEvent(R"({"Type":"container","Action":"start","time":9675165646})");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->time_nano, 0);
+  auto f = parseEvent(R"({"Type":"container","Action":"start","time":1e300,"timeNano":-1e300})");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->time, 0);
+}
+
 TEST(ParseStats, CpuPercentAndWorkingSetAsDockerStats) {
   auto s = parseStats(fixture("stats.json"));
   ASSERT_TRUE(s) << s.error().describe();
