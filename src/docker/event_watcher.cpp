@@ -21,11 +21,6 @@ EventWatcher::EventWatcher(Endpoint endpoint, ClientOptions client_options, Even
       options_(std::move(options)),
       callbacks_(std::move(callbacks)) {}
 
-std::string EventWatcher::resumePoint() const {
-  std::int64_t n = resume_nano_.load();
-  return n ? sinceFromNanos(n) : std::string();
-}
-
 bool EventWatcher::isRepeat(const Event& e) const {
   return e.time_nano < last_time_nano_ ||
          (e.time_nano == last_time_nano_ && at_last_time_.count({e.type, e.action, e.actor_id}) > 0);
@@ -48,7 +43,6 @@ void EventWatcher::run(const std::atomic<bool>& stop) {
           if (e.time_nano != last_time_nano_) at_last_time_.clear();
           last_time_nano_ = e.time_nano;
           at_last_time_.insert({e.type, e.action, e.actor_id});
-          resume_nano_.store(e.time_nano);
           events_.fetch_add(1);
           if (callbacks_.on_event) callbacks_.on_event(e);
           return !stop.load();

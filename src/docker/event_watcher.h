@@ -41,8 +41,6 @@ class EventWatcher {
   // Counters, readable from other threads.
   std::uint64_t eventsDelivered() const { return events_.load(); }
   std::uint64_t reconnects() const { return reconnects_.load(); }
-  // "<seconds>.<nanoseconds>" of the last delivered event; what a restart would resume from.
-  std::string resumePoint() const;
 
  private:
   bool isRepeat(const Event& e) const;
@@ -56,7 +54,6 @@ class EventWatcher {
   std::set<std::tuple<std::string, std::string, std::string>> at_last_time_;
   std::atomic<std::uint64_t> events_{0};
   std::atomic<std::uint64_t> reconnects_{0};
-  std::atomic<std::int64_t> resume_nano_{0};
 };
 
 // 1700000000123456789 -> "1700000000.123456789", the form /events?since= accepts.

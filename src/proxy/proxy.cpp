@@ -79,14 +79,6 @@ struct Proxy::Impl {
     for (auto& d : done) d.get();
   }
 
-  void closeListener(Listener& listener) {
-    auto acceptors = listener.acceptors;
-    onEachThread([&](ThreadContext&, std::size_t i) {
-      boost::system::error_code ec;
-      if (i < acceptors.size()) acceptors[i]->close(ec);
-    });
-  }
-
   std::shared_ptr<ServiceEntry> entry(const std::string& service) const {
     std::lock_guard lock(mu);
     auto it = listeners.find(service);
@@ -196,18 +188,6 @@ Result<std::string> Proxy::listen(const std::string& service, const std::string&
   SHIPSHAPE_LOG(proxy, info, "[svc={}] listening on {}", service, endpoint.address().to_string() + ":" +
                                                                std::to_string(endpoint.port()));
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
-void Proxy::removeService(const std::string& service) {
-  Impl::Listener listener;
-  {
-    std::lock_guard lock(impl_->mu);
-    auto it = impl_->listeners.find(service);
-    if (it == impl_->listeners.end()) return;
-    listener = std::move(it->second);
-    impl_->listeners.erase(it);
-  }
-  impl_->closeListener(listener);
 }
 
 UpstreamPtr Proxy::switchTo(const std::string& service, UpstreamPtr next) {

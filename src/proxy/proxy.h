@@ -45,7 +45,6 @@ class Proxy {
   // Listens for `service` on HOST:PORT (port 0: any free one); a service already listening elsewhere moves.
   // Returns the bound address. Errors name the address and errno's message.
   Result<std::string> listen(const std::string& service, const std::string& address);
-  void removeService(const std::string& service);
 
   // Points new requests at `next` atomically; the old active becomes the standby. Returns the old active.
   UpstreamPtr switchTo(const std::string& service, UpstreamPtr next);

@@ -82,7 +82,6 @@ class Sampler {
   }
   Snapshot sample();
 
-  std::size_t tracked() const { return tracked_.size(); }
   std::uint64_t apiFallbacks() const { return api_fallbacks_; }
 
  private:

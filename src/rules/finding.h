@@ -35,7 +35,6 @@ struct Location {
     l.object_name = std::move(name);
     return l;
   }
-  bool isFile() const { return !file.empty() && line > 0; }
   // "Dockerfile:3:1" or "container web-1"
   std::string display() const;
 };
