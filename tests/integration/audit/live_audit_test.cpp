@@ -91,7 +91,7 @@ TEST_F(LiveAudit, DanglingAnonymousVolumeWithDataIsReported) {
 
 TEST_F(LiveAudit, ComposeServicesAreJudgedWithTheirLocalImage) {
   ::shipshape::testing::ScopedTempDir dir_holder("test");  // removed even when an assertion fails
-  const std::string dir = dir_holder.path();
+  const std::string& dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/compose.yaml") << "services:\n"
                                           "  store:\n"

@@ -30,7 +30,7 @@ TEST(SwarmDeploy, GoodUpdateCompletesAndAnUnhealthyImageIsRolledBackWithExitCode
   auto built = runProcess({SHIPSHAPE_SOURCE_DIR "/scripts/build-testapp-versions", kTestappImage}, {}, 120s);
   ASSERT_EQ(built.exit_code, 0) << built.err;
   ::shipshape::testing::ScopedTempDir state_holder("swarm-deploy");  // removed even when an assertion fails
-  const std::string state = state_holder.path();
+  const std::string& state = state_holder.path();
   PrivateDaemon manager;
   SS_ASSERT_OK(manager.start());
   auto init = dockerCli({"-H", manager.host(), "swarm", "init", "--advertise-addr", "127.0.0.1"});

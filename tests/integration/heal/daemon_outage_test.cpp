@@ -33,7 +33,7 @@ std::string slurp(const std::string& path) {
 
 TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   ::shipshape::testing::ScopedTempDir dir_holder("outage");  // removed even when an assertion fails
-  const std::string dir = dir_holder.path();
+  const std::string& dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   std::string hooks_log = dir + "/hooks.log";
   for (const char* kind : {"drain", "undrain"}) {

@@ -48,7 +48,7 @@ TEST(Overlay2Damage, MissingLayerBecomesADiagnosedIncident) {
   ASSERT_FALSE(lower.empty()) << "overlay2 lists the image layers in LowerDir";
 
   ::shipshape::testing::ScopedTempDir state_holder("overlay2");  // removed even when an assertion fails
-  const std::string state = state_holder.path();
+  const std::string& state = state_holder.path();
   BackgroundProcess watch({SHIPSHAPE_BINARY, "-H", daemon.host(), "watch", "--state-dir", state, "--daemon-log",
                            daemon.logPath()});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s));

@@ -25,7 +25,7 @@ using nlohmann::json;
 
 TEST(SwarmDrain, NodeDrainedDuringTheOutageAndRestoredAfter) {
   ::shipshape::testing::ScopedTempDir dir_holder("swarm");  // removed even when an assertion fails
-  const std::string dir = dir_holder.path();
+  const std::string& dir = dir_holder.path();
   std::filesystem::create_directories(dir);
   PrivateDaemon manager, guarded;
   auto m = manager.start();

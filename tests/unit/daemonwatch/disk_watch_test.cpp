@@ -10,7 +10,7 @@ namespace {
 
 TEST(DiskWatch, OpensPastTheThresholdAndClosesBelowTheHysteresis) {
   ::shipshape::testing::ScopedTempDir dir_holder("disk");  // removed even when an assertion fails
-  const std::string dir = dir_holder.path();
+  const std::string& dir = dir_holder.path();
   auto store = store::IncidentStore::open(dir);
   ASSERT_TRUE(store);
   std::int64_t now = 1000;
