@@ -160,9 +160,8 @@ void addBuildFacts(const std::map<std::string, const compose::Node*>& roots, rul
       }
       if (context.empty()) context.assign(1, '.');  // (assign, not = ".": GCC 12 -Wrestrict false positive)
       if (context.find("://") != std::string::npos || context.ends_with(".git")) continue;  // a remote context
-      fs::path file = fs::path(dockerfile).is_absolute()
-                          ? fs::path(dockerfile)
-                          : fs::path(build->file).parent_path() / context / dockerfile;
+      fs::path file = fs::path(dockerfile).is_absolute() ? fs::path(dockerfile)
+                                                         : fs::path(build->file).parent_path() / context / dockerfile;
       auto text = readFile(file.lexically_normal().string());
       if (!text) continue;
       auto parsed = dockerfile::parseDockerfile(*text, file.string());

@@ -18,26 +18,26 @@
 #include <utility>
 
 #include "cli/commands.h"
-#include "deploy/proxy_host.h"
-#include "store/release_store.h"
+#include "cli/watch_config.h"
 #include "cli/watch_settings.h"
 #include "common/file.h"
 #include "common/format.h"
 #include "common/log.h"
-#include "docker/event_watcher.h"
 #include "daemonwatch/daemon_guard.h"
 #include "daemonwatch/daemon_log_watch.h"
 #include "daemonwatch/disk_watch.h"
+#include "daemonwatch/swarm_drain.h"
+#include "deploy/proxy_host.h"
+#include "docker/event_watcher.h"
+#include "guard/resource_guard.h"
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
-#include "guard/resource_guard.h"
-#include "daemonwatch/swarm_drain.h"
-#include "cli/watch_config.h"
 #include "notify/webhook.h"
 #include "resources/sampler.h"
 #include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "store/incident_store.h"
+#include "store/release_store.h"
 
 namespace shipshape::cli {
 namespace {
@@ -92,7 +92,6 @@ class Published {
   std::shared_ptr<const resources::Snapshot> snapshot_ = std::make_shared<resources::Snapshot>();
   serve::GuardianStatus status_;
 };
-
 
 class Guardian {
  public:
@@ -232,8 +231,8 @@ class Guardian {
       SHIPSHAPE_LOG(heal, info, "[swarm] node {} is drained during engine outages",
                     swarm_->node().empty() ? "(unknown)" : swarm_->node());
     }
-    daemon_guard_ = std::make_unique<daemonwatch::DaemonGuard>(*client_, *store_, guard_options, nowMs,
-                                                               [this] { reconcile(); }, log_watch_.get());
+    daemon_guard_ = std::make_unique<daemonwatch::DaemonGuard>(
+        *client_, *store_, guard_options, nowMs, [this] { reconcile(); }, log_watch_.get());
     // The daemon's own view: its warnings once, then its data-root's space and inodes every 10 s (local engine).
     if (auto info = client_->info()) {
       for (const auto& w : info->warnings) SHIPSHAPE_LOG(heal, warn, "[daemon] {}", w);
@@ -347,8 +346,7 @@ void Guardian::publish(std::shared_ptr<const resources::Snapshot> snapshot) {
   if (alerter_) {
     status_.alerts_sent = alerter_->counters().sent.load();
     status_.alerts_failed = alerter_->counters().failed.load();
-    status_.alerts_suppressed =
-        alerter_->counters().deduplicated.load() + alerter_->counters().rate_limited.load();
+    status_.alerts_suppressed = alerter_->counters().deduplicated.load() + alerter_->counters().rate_limited.load();
   }
   status_.last_loop_ms = nowMs();
   published_.set(std::move(snapshot), status_);
@@ -388,11 +386,11 @@ void Guardian::run() {
 
 void Guardian::printSummary() const {
   const auto& c = engine_->counters();
-  std::fprintf(stderr,
-               "shipshape watch: stopped (%llu restarts, %llu crash loops, %llu incidents opened, %llu resolved)\n",
-               static_cast<unsigned long long>(c.restarts.load()), static_cast<unsigned long long>(c.crash_loops.load()),
-               static_cast<unsigned long long>(c.incidents_opened.load()),
-               static_cast<unsigned long long>(c.incidents_resolved.load()));
+  std::fprintf(
+      stderr, "shipshape watch: stopped (%llu restarts, %llu crash loops, %llu incidents opened, %llu resolved)\n",
+      static_cast<unsigned long long>(c.restarts.load()), static_cast<unsigned long long>(c.crash_loops.load()),
+      static_cast<unsigned long long>(c.incidents_opened.load()),
+      static_cast<unsigned long long>(c.incidents_resolved.load()));
 }
 
 }  // namespace

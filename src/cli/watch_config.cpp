@@ -97,7 +97,8 @@ Result<void> readResources(const Node& r, WatchConfig& c) {
     if (auto ok = optional(*l, "max_host_share", ratio, &c.limit_max_host_share); !ok) return ok;
     if (const Node* m = l->get("memory")) {
       std::int64_t bytes = parseBytes(m->text());
-      if (bytes <= 0) return fail(ErrorCode::kInvalidArgument, at(*m) + ": expected a size like 512m or 2g, not '" + m->text() + "'");
+      if (bytes <= 0)
+        return fail(ErrorCode::kInvalidArgument, at(*m) + ": expected a size like 512m or 2g, not '" + m->text() + "'");
       c.limit_memory = static_cast<std::uint64_t>(bytes);
     }
     if (c.limit_percentile && *c.limit_percentile > 100) {

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "daemonwatch/daemon_guard.h"
-#include "heal/healer.h"
-#include "guard/resource_guard.h"
 #include "cli/watch_config.h"
+#include "daemonwatch/daemon_guard.h"
+#include "guard/resource_guard.h"
+#include "heal/healer.h"
 #include "notify/webhook.h"
 
 namespace shipshape::cli {

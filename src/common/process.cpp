@@ -11,9 +11,7 @@
 namespace shipshape {
 
 std::map<std::string, std::string> minimalCommandEnvironment() {
-  return {{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-          {"HOME", "/"},
-          {"LANG", "C.UTF-8"}};
+  return {{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, {"HOME", "/"}, {"LANG", "C.UTF-8"}};
 }
 
 CommandResult runCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,

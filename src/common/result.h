@@ -56,7 +56,7 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
  public:
   using Base = tl::expected<T, Error>;
   using Base::Base;
-  Result(const Base& b) : Base(b) {}       // NOLINT(google-explicit-constructor): from and_then/map results
+  Result(const Base& b) : Base(b) {}        // NOLINT(google-explicit-constructor): from and_then/map results
   Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
 };
 

@@ -74,8 +74,8 @@ class Converter {
         if (!value->unset.empty()) {
           n.unresolved = true;
           for (const auto& name : value->unset) {
-            warnings_.push_back(path_ + ":" + std::to_string(n.line) + ":" + std::to_string(n.column) +
-                                ": variable " + name + " is not set (Compose would use an empty string); " +
+            warnings_.push_back(path_ + ":" + std::to_string(n.line) + ":" + std::to_string(n.column) + ": variable " +
+                                name + " is not set (Compose would use an empty string); " +
                                 "the value is left out of the audit");
           }
         }
@@ -146,8 +146,8 @@ class Converter {
   Result<Size> expandedSize(yaml_node_t* y, int depth) {
     auto index = static_cast<std::size_t>(y - doc_->nodes.start);
     auto refuse = [&](const std::string& why) {
-      return fail(errorAt(path_, static_cast<int>(y->start_mark.line) + 1, static_cast<int>(y->start_mark.column) + 1,
-                          why));
+      return fail(
+          errorAt(path_, static_cast<int>(y->start_mark.line) + 1, static_cast<int>(y->start_mark.column) + 1, why));
     };
     if (depth > 64) return refuse("document nests too deeply (more than 64 levels)");
     if (state_[index] == 2) return sizes_[index];

@@ -30,9 +30,11 @@ Result<Node> loadReferenced(const Node& at, const std::string& relative, const E
     return fail(errorAtNode(at, std::string(what) + " cycle: " + chainText(chain, path)));
   }
   auto text = readFile(path);
-  if (!text) return fail(errorAtNode(at, std::string("cannot read ") + what + "d file " + path + ": " + text.error().message));
+  if (!text)
+    return fail(errorAtNode(at, std::string("cannot read ") + what + "d file " + path + ": " + text.error().message));
   // An included project reads its own directory's .env; an extended file shares its includer's environment.
-  Environment file_env = std::string(what) == "include" ? projectEnvironment(fs::path(path).parent_path().string(), env) : env;
+  Environment file_env =
+      std::string(what) == "include" ? projectEnvironment(fs::path(path).parent_path().string(), env) : env;
   auto node = parseComposeFile(path, *text, file_env, warnings);
   if (!node) return fail(node.error());
   chain.push_back(path);

@@ -8,8 +8,12 @@ namespace shipshape::daemonwatch {
 
 DaemonGuard::DaemonGuard(docker::Client& client, store::IncidentStore& store, DaemonGuardOptions options, Clock clock,
                          Reconcile reconcile, DaemonLogWatch* log_watch)
-    : client_(client), store_(store), options_(std::move(options)), clock_(std::move(clock)),
-      reconcile_(std::move(reconcile)), log_watch_(log_watch) {
+    : client_(client),
+      store_(store),
+      options_(std::move(options)),
+      clock_(std::move(clock)),
+      reconcile_(std::move(reconcile)),
+      log_watch_(log_watch) {
   hook_thread_ = std::thread([this] { hookLoop(); });
 }
 
@@ -63,8 +67,9 @@ void DaemonGuard::markDown(std::int64_t since_ms, const std::string& why) {
   incident.subject = "daemon";
   incident.subject_id = client_.endpoint().display();
   incident.situation = "the Docker daemon at " + client_.endpoint().display() + " stopped answering: " + why;
-  incident.task = "keep traffic away from this host while its engine is down, and bring it back into service "
-                  "as soon as the engine answers";
+  incident.task =
+      "keep traffic away from this host while its engine is down, and bring it back into service "
+      "as soon as the engine answers";
   incident.started_at_ms = since_ms;
   incident.detected_at_ms = clock_();
   auto id = store_.openIncident(incident);
@@ -79,10 +84,10 @@ void DaemonGuard::markDown(std::int64_t since_ms, const std::string& why) {
   if (log_watch_ && incident_id_ > 0) {
     log_watch_->poll();
     if (auto hit = log_watch_->recentHit(std::chrono::minutes(2))) {
-      record(incident_id_, {clock_(), "diagnose",
-                            "daemon log: " + std::string(hit->signature->id) + ": " +
-                                std::string(hit->signature->diagnosis),
-                            "runbook: " + std::string(hit->signature->runbook), true, 0});
+      record(incident_id_,
+             {clock_(), "diagnose",
+              "daemon log: " + std::string(hit->signature->id) + ": " + std::string(hit->signature->diagnosis),
+              "runbook: " + std::string(hit->signature->runbook), true, 0});
     }
   }
   queueHooks(options_.drain_hooks, "drain");

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "docker/client.h"
 #include "daemonwatch/daemon_log_watch.h"
+#include "docker/client.h"
 #include "store/incident_store.h"
 
 namespace shipshape::daemonwatch {
@@ -24,7 +24,7 @@ namespace shipshape::daemonwatch {
 class SwarmDrain;
 
 struct DaemonGuardOptions {
-  std::vector<std::vector<std::string>> drain_hooks;    // each an argv
+  std::vector<std::vector<std::string>> drain_hooks;  // each an argv
   std::vector<std::vector<std::string>> undrain_hooks;
   std::chrono::milliseconds hook_timeout{30000};
   int failed_pings_for_down = 2;  // a hung daemon keeps the stream open but stops answering
@@ -56,7 +56,7 @@ class DaemonGuard {
   void markUp(std::int64_t at_ms);
   struct HookJob {
     const std::vector<std::vector<std::string>>* hooks = nullptr;  // in options_, which outlives the thread
-    std::string kind;                                               // "drain" | "undrain"
+    std::string kind;                                              // "drain" | "undrain"
     std::int64_t incident_id = 0;
     std::string subject;  // the engine's endpoint, read on the loop's thread
   };

@@ -47,7 +47,8 @@ void DaemonLogWatch::onHit(const LogSignature& s, const std::string& line, std::
   incident.task = std::string(s.diagnosis) + "; " + (s.permanent ? "it does not clear by itself" : "it may clear");
   incident.started_at_ms = st.recent.front();
   incident.detected_at_ms = now;
-  incident.actions.push_back({now, "diagnose", std::string(s.diagnosis), "runbook: " + std::string(s.runbook), true, 0});
+  incident.actions.push_back(
+      {now, "diagnose", std::string(s.diagnosis), "runbook: " + std::string(s.runbook), true, 0});
   auto id = store_.openIncident(incident);
   if (id) st.incident_id = *id;
   SHIPSHAPE_LOG(heal, error, "[daemon] log signature {}: {}", s.id, s.diagnosis);

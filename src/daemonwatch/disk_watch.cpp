@@ -29,7 +29,10 @@ std::optional<DiskUse> statvfsDiskUse(const std::string& path) {
 }
 
 DiskWatch::DiskWatch(store::IncidentStore& store, Clock clock, double threshold, double hysteresis, DiskReader reader)
-    : store_(store), clock_(std::move(clock)), threshold_(threshold), hysteresis_(hysteresis),
+    : store_(store),
+      clock_(std::move(clock)),
+      threshold_(threshold),
+      hysteresis_(hysteresis),
       reader_(std::move(reader)) {}
 
 void DiskWatch::check(const std::string& path) {
@@ -43,7 +46,8 @@ void DiskWatch::check(const std::string& path) {
     incident.subject_id = path;
     incident.situation = path + " is " + percent(use->used_ratio) + " full (" +
                          humanBytes(static_cast<std::int64_t>(use->free_bytes)) + " free) with " +
-                         percent(use->inode_ratio) + " of inodes used; at 100% pulls, writes and the daemon fail "
+                         percent(use->inode_ratio) +
+                         " of inodes used; at 100% pulls, writes and the daemon fail "
                          "with 'no space left on device'";
     incident.task = "free space under the data-root before it runs out";
     incident.started_at_ms = incident.detected_at_ms = clock_();
@@ -56,9 +60,9 @@ void DiskWatch::check(const std::string& path) {
     SHIPSHAPE_LOG(heal, error, "[daemon] {}", incident.situation);
   } else if (full() && worst < threshold_ - hysteresis_) {
     if (incident_id_ > 0) {
-      (void)store_.resolve(incident_id_, clock_(),
-                           "back to " + percent(use->used_ratio) + " of space and " + percent(use->inode_ratio) +
-                               " of inodes");
+      (void)store_.resolve(
+          incident_id_, clock_(),
+          "back to " + percent(use->used_ratio) + " of space and " + percent(use->inode_ratio) + " of inodes");
     }
     incident_id_ = 0;
   }

@@ -14,7 +14,7 @@
 namespace shipshape::daemonwatch {
 
 struct DiskUse {
-  double used_ratio = 0;   // blocks in use / blocks (as df counts, reserved blocks excluded from free)
+  double used_ratio = 0;  // blocks in use / blocks (as df counts, reserved blocks excluded from free)
   double inode_ratio = 0;
   std::uint64_t free_bytes = 0;
 };

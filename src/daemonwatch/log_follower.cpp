@@ -6,7 +6,8 @@
 
 namespace shipshape::daemonwatch {
 
-LogFollower::LogFollower(std::string path, std::size_t backlog_bytes) : path_(std::move(path)), backlog_(backlog_bytes) {}
+LogFollower::LogFollower(std::string path, std::size_t backlog_bytes)
+    : path_(std::move(path)), backlog_(backlog_bytes) {}
 
 std::vector<std::string> LogFollower::poll() {
   std::vector<std::string> lines;

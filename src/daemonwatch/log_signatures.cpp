@@ -21,14 +21,14 @@ const std::vector<LogSignature>& logSignatures() {
        "short-name symlinks in overlay2/l/ were lost (sudden reboot)",
        "rebuild each link from its layer's `link` file, or re-pull the images", true, 1},
       {"layer-register-partial", R"(failed to register layer: rename .* (directory not empty|file exists))",
-       "a partial layer directory from an interrupted pull", "delete the partial directory and retry the pull",
-       false, 1},
-      {"no-space", R"(no space left on device)",
-       "blocks or inodes are exhausted on the Docker data-root filesystem",
+       "a partial layer directory from an interrupted pull", "delete the partial directory and retry the pull", false,
+       1},
+      {"no-space", R"(no space left on device)", "blocks or inodes are exhausted on the Docker data-root filesystem",
        "check `df -h` and `df -i` on the data-root; prune build cache, unused images and stopped containers; rotate "
        "container logs; move the data-root to a larger filesystem",
        true, 1},
-      {"overlay-unsupported", R"(failed to mount overlay: (invalid argument|permission denied)|error initializing graphdriver: driver not supported)",
+      {"overlay-unsupported",
+       R"(failed to mount overlay: (invalid argument|permission denied)|error initializing graphdriver: driver not supported)",
        "the backing filesystem cannot host overlay (overlay on overlay, xfs ftype=0, casefolded ext4)",
        "configuration, not corruption: check `Supports d_type` in docker info; give Docker a proper partition", true,
        1},
@@ -40,9 +40,10 @@ const std::vector<LogSignature>& logSignatures() {
       {"containerd-unreachable",
        R"(failed to dial ".*containerd\.sock".*(connection refused|timeout)|failed to start containerd|containerd did not exit successfully|panic: invalid page type|freepages: failed to get all reachable pages)",
        "containerd is down; repeated failures usually mean its bolt meta.db was corrupted by a power loss",
-       "quarantine containerd's io.containerd.metadata.v1.bolt/meta.db, restart, re-pull; or replace the node",
-       true, 1},
-      {"network-controller", R"(Error initializing network controller|failed to allocate gateway .* Address already in use)",
+       "quarantine containerd's io.containerd.metadata.v1.bolt/meta.db, restart, re-pull; or replace the node", true,
+       1},
+      {"network-controller",
+       R"(Error initializing network controller|failed to allocate gateway .* Address already in use)",
        "network/files/local-kv.db is inconsistent after an ungraceful shutdown",
        "quarantine local-kv.db and restart dockerd (Compose and Swarm recreate the networks)", true, 1},
       {"iptables-chains-flushed", R"(iptables: No chain/target/match by that name)",
@@ -64,9 +65,9 @@ const LogSignature* matchLogLine(std::string_view line) {
     for (const auto& s : logSignatures()) out.emplace_back(std::string(s.pattern), std::regex::optimize);
     return out;
   }();
-  static const std::string_view kHints[] = {"layer", "overlay", "space", "graphdriver", "busy", "input/output",
-                                            "containerd", "panic", "freepages", "network controller", "gateway",
-                                            "iptables", "bridge", "shim", "fifo"};
+  static const std::string_view kHints[] = {"layer",        "overlay",    "space",  "graphdriver", "busy",
+                                            "input/output", "containerd", "panic",  "freepages",   "network controller",
+                                            "gateway",      "iptables",   "bridge", "shim",        "fifo"};
   bool hinted = false;
   for (auto h : kHints) hinted |= line.find(h) != std::string_view::npos;
   if (!hinted) return nullptr;

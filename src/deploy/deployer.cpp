@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "common/format.h"
+#include "common/process.h"
+#include "compose/project.h"
 #include "deploy/container_address.h"
 #include "deploy/swarm_deploy.h"
-#include "compose/project.h"
 #include "docker/client.h"
-#include "common/process.h"
 #include "rules/image_ref.h"
 #include "store/incident_store.h"
 #include "store/release_store.h"
@@ -379,10 +379,11 @@ Result<void> Deployer::gate(const ServiceDefinition& def, Candidate& c) {
     std::string step = "smoke:" + t.name;
     if (!t.command.empty()) {
       std::string url = "http://" + c.target.address();
-      auto run = runCommand(t.command, {{"SHIPSHAPE_CANDIDATE_URL", url},
-                                           {"SHIPSHAPE_CANDIDATE_ADDRESS", c.target.address()},
-                                           {"SHIPSHAPE_SERVICE", def.name}},
-                               std::chrono::seconds(60));
+      auto run = runCommand(t.command,
+                            {{"SHIPSHAPE_CANDIDATE_URL", url},
+                             {"SHIPSHAPE_CANDIDATE_ADDRESS", c.target.address()},
+                             {"SHIPSHAPE_SERVICE", def.name}},
+                            std::chrono::seconds(60));
       if (run.exit_code != 0) return failed(step, describeCommand(t.command, run));
       c.checks.push_back({step, true, nowMs() - step_start, describeCommand(t.command, run)});
     } else {

@@ -74,8 +74,8 @@ Result<LimitDecision> decideLimits(const resources::ContainerInfo& info, const U
     if (auto it = info.labels.find("shipshape.limits.memory"); it != info.labels.end()) {
       std::int64_t v = parseBytes(it->second);
       if (v <= 0) {
-        return fail(ErrorCode::kInvalidArgument,
-                    "label shipshape.limits.memory of " + info.name + ": '" + it->second + "' is not a size like 512m or 2g");
+        return fail(ErrorCode::kInvalidArgument, "label shipshape.limits.memory of " + info.name + ": '" + it->second +
+                                                     "' is not a size like 512m or 2g");
       }
       bytes = static_cast<std::uint64_t>(v);
       source = "its shipshape.limits.memory label";

@@ -4,24 +4,24 @@
 // limit under current use would make the kernel reclaim or OOM-kill at once). Pure; unit-tested.
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
-#include <vector>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "resources/sampler.h"
 
 namespace shipshape::guard {
 
 struct LimitPolicyOptions {
-  std::optional<double> cpus;            // fixed CPU limit, in cores
-  std::optional<std::uint64_t> memory;   // fixed memory limit, in bytes
+  std::optional<double> cpus;           // fixed CPU limit, in cores
+  std::optional<std::uint64_t> memory;  // fixed memory limit, in bytes
   double percentile = 95;
   double headroom = 1.5;
-  double max_host_cpu_share = 0.5;       // a computed CPU limit is at most this share of the host's cores
+  double max_host_cpu_share = 0.5;  // a computed CPU limit is at most this share of the host's cores
   double min_cpus = 0.1;
-  double memory_margin = 1.25;           // memory limit at least current use times this
+  double memory_margin = 1.25;  // memory limit at least current use times this
 };
 
 // A container's recent usage: a ring of the last `capacity` samples, allocated (and touched) in full when
@@ -44,7 +44,7 @@ class UsageHistory {
 struct LimitDecision {
   std::optional<std::int64_t> nano_cpus;
   std::optional<std::int64_t> memory;
-  std::string why;   // how the values were chosen, for the incident's action
+  std::string why;  // how the values were chosen, for the incident's action
 };
 
 // `cpu` / `memory`: which dimensions to limit. Dimensions the container already limits are left alone.

@@ -19,8 +19,7 @@ const char* taskFor(Detection::Kind kind) {
       return "give the host's CPU back to the other containers: cap the container(s) taking most of it";
     case Detection::Kind::kMemoryStarvation:
       return "keep the host out of memory before its OOM killer picks a victim: cap the container(s) growing";
-    case Detection::Kind::kOomKill:
-      return "find out whether the container's memory limit is too small or it leaks";
+    case Detection::Kind::kOomKill: return "find out whether the container's memory limit is too small or it leaks";
     case Detection::Kind::kCpuThrottled:
       return "give the container enough CPU for its load: its CPU limit is too tight";
   }
@@ -30,16 +29,23 @@ const char* taskFor(Detection::Kind kind) {
 }  // namespace
 
 bool parseResourcePolicy(const std::string& text, ResourcePolicy* out) {
-  if (text == "alert") *out = ResourcePolicy::kAlert;
-  else if (text == "enforce") *out = ResourcePolicy::kEnforce;
-  else return false;
+  if (text == "alert")
+    *out = ResourcePolicy::kAlert;
+  else if (text == "enforce")
+    *out = ResourcePolicy::kEnforce;
+  else
+    return false;
   return true;
 }
 
 ResourceGuard::ResourceGuard(docker::Client& client, store::IncidentStore& store, ResourceGuardOptions options,
                              Clock clock, std::function<void(const std::string&)> on_limited)
-    : client_(client), store_(store), options_(std::move(options)), clock_(std::move(clock)),
-      on_limited_(std::move(on_limited)), detector_(options_.starvation) {}
+    : client_(client),
+      store_(store),
+      options_(std::move(options)),
+      clock_(std::move(clock)),
+      on_limited_(std::move(on_limited)),
+      detector_(options_.starvation) {}
 
 void ResourceGuard::observe(const resources::Snapshot& s) {
   std::set<std::string> alive;
@@ -68,7 +74,9 @@ void ResourceGuard::observe(const resources::Snapshot& s) {
       ++it;
       continue;
     }
-    Detection end{.kind = Detection::Kind::kOomKill, .started = false, .subject = it->first.substr(it->first.find('\n') + 1),
+    Detection end{.kind = Detection::Kind::kOomKill,
+                  .started = false,
+                  .subject = it->first.substr(it->first.find('\n') + 1),
                   .at_ms = now};
     end.situation = fmt::format("no further OOM kill for {:.0f} s", options_.starvation.window.count() / 1000.0);
     ended(end);
@@ -77,7 +85,8 @@ void ResourceGuard::observe(const resources::Snapshot& s) {
 }
 
 void ResourceGuard::onOomEvent(const std::string& id, const std::string& name, std::int64_t at_ms) {
-  Detection d{.kind = Detection::Kind::kOomKill, .subject = name, .container_id = id, .since_ms = at_ms, .at_ms = clock_()};
+  Detection d{
+      .kind = Detection::Kind::kOomKill, .subject = name, .container_id = id, .since_ms = at_ms, .at_ms = clock_()};
   d.situation = "the engine reported an OOM kill in " + name;
   started(d, resources::Snapshot{});
 }
@@ -154,7 +163,8 @@ void ResourceGuard::started(const Detection& d, const resources::Snapshot& s) {
     if (auto open = open_.find(key(d)); open != open_.end()) {
       auto added = store_.addAction(open->second,
                                     {.at_ms = d.at_ms, .kind = "observe", .description = d.situation, .outcome = "ok"});
-      if (!added) SHIPSHAPE_LOG(heal, error, "[{}] cannot record the OOM kill: {}", d.subject, added.error().describe());
+      if (!added)
+        SHIPSHAPE_LOG(heal, error, "[{}] cannot record the OOM kill: {}", d.subject, added.error().describe());
       return;
     }
   }
@@ -173,13 +183,15 @@ void ResourceGuard::started(const Detection& d, const resources::Snapshot& s) {
     for (const auto& o : d.offenders) incident.actions.push_back(limit(o, s, cpu, memory));
   } else if (d.kind == Detection::Kind::kCpuThrottled && !d.offenders.empty()) {
     const auto& o = d.offenders.front();
-    incident.actions.push_back({.at_ms = clock_(), .kind = "alert",
-                                .description = fmt::format("raise {}'s CPU limit above {:.2f} CPUs (it uses {:.2f})",
-                                                           o.info->name, static_cast<double>(o.info->nano_cpus_limit) / 1e9,
-                                                           o.cpu_cores),
-                                .outcome = "ok"});
+    incident.actions.push_back(
+        {.at_ms = clock_(),
+         .kind = "alert",
+         .description = fmt::format("raise {}'s CPU limit above {:.2f} CPUs (it uses {:.2f})", o.info->name,
+                                    static_cast<double>(o.info->nano_cpus_limit) / 1e9, o.cpu_cores),
+         .outcome = "ok"});
   } else if (d.kind == Detection::Kind::kOomKill) {
-    incident.actions.push_back({.at_ms = clock_(), .kind = "alert",
+    incident.actions.push_back({.at_ms = clock_(),
+                                .kind = "alert",
                                 .description = "recorded the OOM kill; check the container's memory limit and growth",
                                 .outcome = "ok"});
   }

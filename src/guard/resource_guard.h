@@ -57,10 +57,10 @@ class ResourceGuard {
   Clock clock_;
   std::function<void(const std::string&)> on_limited_;
   StarvationDetector detector_;
-  std::map<std::string, UsageHistory> history_;  // container ID -> recent usage
-  std::map<std::string, std::int64_t> open_;     // "kind\nsubject" -> incident ID
-  std::map<std::string, std::int64_t> last_oom_; // "oom-kill\nsubject" -> last kill seen (ms)
-  std::set<std::string> limited_by_us_;          // containers this guardian limited: their throttling is expected
+  std::map<std::string, UsageHistory> history_;   // container ID -> recent usage
+  std::map<std::string, std::int64_t> open_;      // "kind\nsubject" -> incident ID
+  std::map<std::string, std::int64_t> last_oom_;  // "oom-kill\nsubject" -> last kill seen (ms)
+  std::set<std::string> limited_by_us_;           // containers this guardian limited: their throttling is expected
   ResourceCounters counters_;
 };
 

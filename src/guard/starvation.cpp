@@ -10,10 +10,9 @@ namespace shipshape::guard {
 namespace {
 
 std::string limitText(const resources::ContainerInfo& info) {
-  std::string cpu = info.hasCpuLimit() ? formatCpus(info.nano_cpus_limit) + " CPUs"
-                                       : "no CPU limit";
-  std::string mem = info.hasMemoryLimit() ? humanBytes(static_cast<std::uint64_t>(info.memory_limit)) + " memory"
-                                          : "no memory limit";
+  std::string cpu = info.hasCpuLimit() ? formatCpus(info.nano_cpus_limit) + " CPUs" : "no CPU limit";
+  std::string mem =
+      info.hasMemoryLimit() ? humanBytes(static_cast<std::uint64_t>(info.memory_limit)) + " memory" : "no memory limit";
   return cpu + ", " + mem;
 }
 
@@ -125,7 +124,8 @@ std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s)
       window_samples_ = 0;
     }
     if (int change = step(cpu_, cpu_saturated, now, options_.window)) {
-      Detection d{.kind = Detection::Kind::kCpuStarvation, .started = change > 0, .since_ms = cpu_.started_at, .at_ms = now};
+      Detection d{
+          .kind = Detection::Kind::kCpuStarvation, .started = change > 0, .since_ms = cpu_.started_at, .at_ms = now};
       if (change > 0) {
         d.offenders = cpuOffenders(s);
         d.situation = fmt::format("host CPU {:.0f}% busy across {} cores for {:.0f} s (threshold {:.0f}%); ",
@@ -142,7 +142,10 @@ std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s)
   if (s.memory.total > 0) {
     bool mem_saturated = s.memoryUsedRatio() >= options_.host_memory;
     if (int change = step(memory_, mem_saturated, now, options_.window)) {
-      Detection d{.kind = Detection::Kind::kMemoryStarvation, .started = change > 0, .since_ms = memory_.started_at, .at_ms = now};
+      Detection d{.kind = Detection::Kind::kMemoryStarvation,
+                  .started = change > 0,
+                  .since_ms = memory_.started_at,
+                  .at_ms = now};
       if (change > 0) {
         d.offenders = memoryOffenders(s);
         d.situation = fmt::format("host memory {:.0f}% in use ({} of {} available) for {:.0f} s (threshold {:.0f}%); ",
@@ -169,31 +172,48 @@ std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s)
       if (!oom.active) {
         oom.active = true;
         oom.started_at = now;
-        Detection d{.kind = Detection::Kind::kOomKill, .subject = c.info->name, .container_id = id, .since_ms = now, .at_ms = now};
+        Detection d{.kind = Detection::Kind::kOomKill,
+                    .subject = c.info->name,
+                    .container_id = id,
+                    .since_ms = now,
+                    .at_ms = now};
         d.offenders.push_back({c.info, c.cpu_cores, c.raw.memory_working_set, 1.0});
         d.situation = fmt::format("the kernel OOM-killed {} process(es) in {} at {} in use ({}; {} kills in all)",
                                   c.new_oom_kills, c.info->name, humanBytes(c.raw.memory_usage),
-                                  c.raw.memory_limit ? "limit " + humanBytes(c.raw.memory_limit) : std::string("no memory limit: the host ran out"),
+                                  c.raw.memory_limit ? "limit " + humanBytes(c.raw.memory_limit)
+                                                     : std::string("no memory limit: the host ran out"),
                                   c.raw.oom_kills);
         out.push_back(std::move(d));
       }
     } else if (oom.active && now - last_oom_at_[id] >= options_.window.count()) {
       oom.active = false;
-      out.push_back({.kind = Detection::Kind::kOomKill, .started = false, .subject = c.info->name, .container_id = id,
-                     .since_ms = oom.started_at, .at_ms = now,
-                     .situation = fmt::format("no OOM kill in {} for {:.0f} s", c.info->name, options_.window.count() / 1000.0)});
+      out.push_back(
+          {.kind = Detection::Kind::kOomKill,
+           .started = false,
+           .subject = c.info->name,
+           .container_id = id,
+           .since_ms = oom.started_at,
+           .at_ms = now,
+           .situation = fmt::format("no OOM kill in {} for {:.0f} s", c.info->name, options_.window.count() / 1000.0)});
     }
     // Throttling: only a container with a CPU quota can be throttled.
     Condition& th = throttled_[id];
-    if (int change = step(th, c.raw.cpu_periods > 0 && c.throttled_ratio >= options_.throttle_ratio, now, options_.window)) {
-      Detection d{.kind = Detection::Kind::kCpuThrottled, .started = change > 0, .subject = c.info->name, .container_id = id,
-                  .since_ms = th.started_at, .at_ms = now};
+    if (int change =
+            step(th, c.raw.cpu_periods > 0 && c.throttled_ratio >= options_.throttle_ratio, now, options_.window)) {
+      Detection d{.kind = Detection::Kind::kCpuThrottled,
+                  .started = change > 0,
+                  .subject = c.info->name,
+                  .container_id = id,
+                  .since_ms = th.started_at,
+                  .at_ms = now};
       d.offenders.push_back({c.info, c.cpu_cores, c.raw.memory_working_set, 1.0});
-      d.situation = change > 0 ? fmt::format("{} throttled in {:.0f}% of its CPU periods for {:.0f} s, using {:.2f} cores of "
-                                             "its {}",
-                                             c.info->name, c.throttled_ratio * 100,
-                                             static_cast<double>(now - th.started_at) / 1000, c.cpu_cores, limitText(*c.info))
-                               : fmt::format("{} no longer throttled ({:.0f}% of periods)", c.info->name, c.throttled_ratio * 100);
+      d.situation = change > 0 ? fmt::format(
+                                     "{} throttled in {:.0f}% of its CPU periods for {:.0f} s, using {:.2f} cores of "
+                                     "its {}",
+                                     c.info->name, c.throttled_ratio * 100,
+                                     static_cast<double>(now - th.started_at) / 1000, c.cpu_cores, limitText(*c.info))
+                               : fmt::format("{} no longer throttled ({:.0f}% of periods)", c.info->name,
+                                             c.throttled_ratio * 100);
       out.push_back(std::move(d));
     }
   }
@@ -206,8 +226,13 @@ std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s)
       }
       if (it->second.active) {
         Detection::Kind kind = conditions == &oom_ ? Detection::Kind::kOomKill : Detection::Kind::kCpuThrottled;
-        out.push_back({.kind = kind, .started = false, .subject = names_[it->first], .container_id = it->first, .since_ms = it->second.started_at,
-                       .at_ms = now, .situation = "the container is no longer running"});
+        out.push_back({.kind = kind,
+                       .started = false,
+                       .subject = names_[it->first],
+                       .container_id = it->first,
+                       .since_ms = it->second.started_at,
+                       .at_ms = now,
+                       .situation = "the container is no longer running"});
       }
       last_oom_at_.erase(it->first);
       if (conditions == &oom_ && !throttled_.contains(it->first)) names_.erase(it->first);

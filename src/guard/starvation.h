@@ -44,10 +44,10 @@ struct Detection {
   bool started = true;           // false: the condition has ended
   std::string subject = "host";  // "host", or the container's name
   std::string container_id;
-  std::int64_t since_ms = 0;     // when the condition was first seen
-  std::int64_t at_ms = 0;        // when it was decided (started or ended)
+  std::int64_t since_ms = 0;  // when the condition was first seen
+  std::int64_t at_ms = 0;     // when it was decided (started or ended)
   std::vector<Offender> offenders;
-  std::string situation;         // what was observed, with the numbers
+  std::string situation;  // what was observed, with the numbers
 };
 
 const char* kindName(Detection::Kind kind);  // "cpu-starvation", ...

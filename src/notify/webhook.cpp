@@ -186,8 +186,8 @@ void WebhookAlerter::run() {
     bool ok = false;
     if (shutdown_deadline) {
       // Shutting down: one try each, never past the budget.
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*shutdown_deadline -
-                                                                        std::chrono::steady_clock::now());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*shutdown_deadline - std::chrono::steady_clock::now());
       ok = post(curl, body, std::min<long>(timeout_ms, static_cast<long>(left.count())));
     } else {
       ok = post(curl, body, timeout_ms);

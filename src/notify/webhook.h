@@ -57,8 +57,8 @@ class WebhookAlerter {
   // Queues an alert for the incident's opening or resolution (an IncidentStore listener).
   void incident(const store::Incident& incident, bool resolved);
   const WebhookCounters& counters() const { return counters_; }
-  std::size_t queued();            // alerts waiting to be sent
-  std::size_t rememberedKeys();    // the de-duplication memory's size
+  std::size_t queued();          // alerts waiting to be sent
+  std::size_t rememberedKeys();  // the de-duplication memory's size
 
  private:
   void run();

@@ -123,8 +123,9 @@ class Session : public std::enable_shared_from_this<Session> {
       upstream = route.active;
       if (upstream) upstream->begin();
     }
-    if (!upstream) co_return co_await answer(503, "no upstream for this service\n", client_keep, version) &&
-                             client_keep && !has_body;
+    if (!upstream)
+      co_return co_await answer(503, "no upstream for this service\n", client_keep, version) && client_keep &&
+          !has_body;
 
     rewriteForUpstream(req, upgrade, client_ip_);
     if (beast::iequals(req[http::field::expect], "100-continue")) {

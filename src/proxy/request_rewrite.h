@@ -19,10 +19,8 @@ inline bool isIdempotent(http::verb method) {
     case http::verb::options:
     case http::verb::trace:
     case http::verb::put:
-    case http::verb::delete_:
-      return true;
-    default:
-      return false;
+    case http::verb::delete_: return true;
+    default: return false;
   }
 }
 

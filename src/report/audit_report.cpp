@@ -101,7 +101,8 @@ std::string auditJson(const audit::AuditResult& r) {
     first = false;
     out += json{{"location", locationJson(e.location)},
                 {"message", e.message},
-                {"kind", e.invalid ? "invalid" : "unreadable"}}.dump();
+                {"kind", e.invalid ? "invalid" : "unreadable"}}
+               .dump();
   }
   out += first ? "],\n  \"warnings\": [" : "\n  ],\n  \"warnings\": [";
   first = true;

@@ -25,8 +25,9 @@ Result<std::string> readListenToken(const std::string& token_file) {
   if (!text) return fail(text.error().wrap("reading the listen token"));
   std::string token = trim(text->substr(0, text->find('\n')));
   if (token.empty()) {
-    return fail(ErrorCode::kInvalidArgument,
-                token_file + ": the listen token file's first line is empty (an empty token would mean no authentication)");
+    return fail(
+        ErrorCode::kInvalidArgument,
+        token_file + ": the listen token file's first line is empty (an empty token would mean no authentication)");
   }
   return token;
 }

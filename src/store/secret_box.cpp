@@ -8,9 +8,9 @@
 #include <cstring>
 #include <memory>
 
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <nlohmann/json.hpp>
 
 #include "common/base64.h"
 #include "common/file.h"
@@ -53,7 +53,9 @@ std::string seal(const std::string& key, const std::string& plain) {
 }
 
 Result<std::string> unseal(const std::string& key, const std::string& sealed) {
-  auto bad = [] { return fail(ErrorCode::kProtocol, "a sealed Env does not open with this state directory's ledger.key"); };
+  auto bad = [] {
+    return fail(ErrorCode::kProtocol, "a sealed Env does not open with this state directory's ledger.key");
+  };
   if (!sealed.starts_with(kPrefix)) return bad();
   auto raw = base64Decode(sealed.substr(std::strlen(kPrefix)));
   if (!raw || raw->size() < kNonceSize + kTagSize) return bad();

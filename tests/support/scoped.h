@@ -17,8 +17,7 @@ class ScopedTempDir {
  public:
   explicit ScopedTempDir(const std::string& tag) {
     static std::atomic<int> counter{0};
-    path_ = ::testing::TempDir() + "/ss-" + tag + "-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++);
+    path_ = ::testing::TempDir() + "/ss-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

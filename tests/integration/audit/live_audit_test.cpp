@@ -7,8 +7,8 @@
 
 #include "audit/audit.h"
 #include "support/docker_test_env.h"
-#include "support/tar_util.h"
 #include "support/scoped.h"
+#include "support/tar_util.h"
 
 namespace shipshape::testing {
 namespace {

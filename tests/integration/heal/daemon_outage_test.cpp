@@ -46,7 +46,8 @@ TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   auto started = daemon.start();
   ASSERT_TRUE(started) << started.error().describe();
   BackgroundProcess watch({SHIPSHAPE_BINARY, "-H", daemon.host(), "watch", "--state-dir", dir + "/state",
-                           "--drain-hook", dir + "/drain.sh", "--undrain-hook", dir + "/undrain.sh", "--log-level", "info"});
+                           "--drain-hook", dir + "/drain.sh", "--undrain-hook", dir + "/undrain.sh", "--log-level",
+                           "info"});
   ASSERT_TRUE(eventually([&] { return watch.output().find("shipshape watch: engine") != std::string::npos; }, 10s))
       << watch.output();
   ASSERT_TRUE(eventually([&] { return watch.output().find("[events] subscribed") != std::string::npos; }, 10s))

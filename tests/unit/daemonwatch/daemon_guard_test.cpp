@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 TEST(DaemonGuard, SlowDrainHookDoesNotBlockTheLoop) {
   testing::ScopedTempDir dir("guard-hooks");
   std::string hook = dir / "drain.sh";
-  std::ofstream(hook) << "#!/bin/sh\nsleep 2\necho \"$SHIPSHAPE_EVENT\" > " << dir / "ran" << "\n";
+  std::ofstream(hook) << "#!/bin/sh\nsleep 2\necho \"$SHIPSHAPE_EVENT\" > " << dir / "ran"
+                      << "\n";
   std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
   auto store = store::IncidentStore::open(dir / "state");
   ASSERT_TRUE(store);

@@ -15,7 +15,8 @@ TEST(DiskWatch, OpensPastTheThresholdAndClosesBelowTheHysteresis) {
   ASSERT_TRUE(store);
   std::int64_t now = 1000;
   DiskUse use{0.50, 0.10, 10ull << 30};
-  DiskWatch watch(**store, [&] { return now; }, 0.90, 0.05, [&](const std::string&) { return std::optional(use); });
+  DiskWatch watch(
+      **store, [&] { return now; }, 0.90, 0.05, [&](const std::string&) { return std::optional(use); });
 
   watch.check("/var/lib/docker");
   EXPECT_FALSE(watch.full());

@@ -32,9 +32,11 @@ class Journal : public ::testing::Test {
   void append(const std::string& unit, const std::string& message) {
     static std::int64_t t = 1795676000000000;
     t += 1000;
-    std::string entry = "__REALTIME_TIMESTAMP=" + std::to_string(t) + "\n__MONOTONIC_TIMESTAMP=" + std::to_string(t / 1000) +
+    std::string entry = "__REALTIME_TIMESTAMP=" + std::to_string(t) +
+                        "\n__MONOTONIC_TIMESTAMP=" + std::to_string(t / 1000) +
                         "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_MACHINE_ID=0123456789abcdef0123456789abcdef\n"
-                        "_HOSTNAME=node-1\n_SYSTEMD_UNIT=" + unit + "\nMESSAGE=" + message + "\n\n";
+                        "_HOSTNAME=node-1\n_SYSTEMD_UNIT=" +
+                        unit + "\nMESSAGE=" + message + "\n\n";
     std::string input = dir_ + "/entry.export";
     { std::ofstream(input) << entry; }
     auto run = testing::runProcess({kWriter, "--output=" + dir_ + "/system.journal", input});

@@ -15,17 +15,21 @@ std::string idOf(const std::string& line) {
 }
 
 TEST(LogSignatures, KnownFailuresFromTheReference) {
-  EXPECT_EQ(idOf(R"(time="2026-11-26T05:00:00Z" level=error msg="Handler for POST /v1.41/containers/abc/start returned error: error creating overlay mount to /var/lib/docker/overlay2/4f2a/merged: no such file or directory")"),
-            "overlay2-mount-missing-layer");
+  EXPECT_EQ(
+      idOf(
+          R"(time="2026-11-26T05:00:00Z" level=error msg="Handler for POST /v1.41/containers/abc/start returned error: error creating overlay mount to /var/lib/docker/overlay2/4f2a/merged: no such file or directory")"),
+      "overlay2-mount-missing-layer");
   EXPECT_EQ(idOf("Error starting daemon: layer does not exist"), "layer-missing");
   EXPECT_EQ(idOf("readlink /var/lib/docker/overlay2/l/ABCDEF: no such file or directory"), "overlay2-short-link-lost");
-  EXPECT_EQ(idOf("failed to register layer: Error processing tar file(exit status 1): write /x: no space left on device"),
-            "no-space");
+  EXPECT_EQ(
+      idOf("failed to register layer: Error processing tar file(exit status 1): write /x: no space left on device"),
+      "no-space");
   EXPECT_EQ(idOf(R"(failed to dial "/run/containerd/containerd.sock": context deadline exceeded: connection refused)"),
             "containerd-unreachable");
   EXPECT_EQ(idOf("failed to start containerd: timeout waiting for containerd to start"), "containerd-unreachable");
   EXPECT_EQ(idOf("adding interface veth12 to bridge docker0 failed: could not find bridge docker0"), "bridge-missing");
-  EXPECT_EQ(idOf("driver failed programming external connectivity on endpoint web: iptables: No chain/target/match by that name."),
+  EXPECT_EQ(idOf("driver failed programming external connectivity on endpoint web: iptables: No chain/target/match by "
+                 "that name."),
             "iptables-chains-flushed");
   EXPECT_EQ(idOf(R"(level=info msg="cleaning up after shim disconnected" id=abc)"), "shim-disconnected");
 }

@@ -44,9 +44,9 @@ TEST(ProxyHost, ConcurrentSwitchesOnlyOneWins) {
     ids.push_back(*id);
   }
   // No engine behind this host: the race is in the admin API, not in Docker.
-  auto host = ProxyHost::start({.state_dir = dir.path(), .docker_host = "unix://" + dir / "no-engine.sock",
-                                .threads = 1},
-                               **releases, **incidents);
+  auto host =
+      ProxyHost::start({.state_dir = dir.path(), .docker_host = "unix://" + dir / "no-engine.sock", .threads = 1},
+                       **releases, **incidents);
   ASSERT_TRUE(host) << host.error().describe();
   AdminClient admin(adminSocketPath(dir.path()));
   // Release 1 first: nothing to bake against, it passes at once.
@@ -61,9 +61,9 @@ TEST(ProxyHost, ConcurrentSwitchesOnlyOneWins) {
       racers.emplace_back([&, i] {
         AdminClient own(adminSocketPath(dir.path()));
         ready.arrive_and_wait();
-        auto r = own.call("POST", "/v1/services/web/switch",
-                          {{"release_id", ids[static_cast<std::size_t>(i)]}, {"host", "127.0.0.1"}, {"port", 9},
-                           {"bake_ms", 60000}});
+        auto r = own.call(
+            "POST", "/v1/services/web/switch",
+            {{"release_id", ids[static_cast<std::size_t>(i)]}, {"host", "127.0.0.1"}, {"port", 9}, {"bake_ms", 60000}});
         ++(r ? won : refused);
       });
     }

@@ -101,8 +101,12 @@ class HungReceiver {
 
 TEST(Webhook, QueueStaysBoundedWhenTheReceiverHangs) {
   HungReceiver hung;
-  WebhookAlerter alerter({.url = hung.url(), .max_per_minute = 100000, .timeout = std::chrono::milliseconds(500),
-                          .host_name = "n", .max_queue = 8, .shutdown_budget = std::chrono::milliseconds(200)});
+  WebhookAlerter alerter({.url = hung.url(),
+                          .max_per_minute = 100000,
+                          .timeout = std::chrono::milliseconds(500),
+                          .host_name = "n",
+                          .max_queue = 8,
+                          .shutdown_budget = std::chrono::milliseconds(200)});
   for (int i = 0; i < 200; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
   EXPECT_LE(alerter.queued(), 8u);
   EXPECT_GE(alerter.counters().dropped.load(), 190u);
@@ -110,8 +114,12 @@ TEST(Webhook, QueueStaysBoundedWhenTheReceiverHangs) {
 
 TEST(Webhook, DedupeMemoryIsBounded) {
   HungReceiver hung;
-  WebhookAlerter alerter({.url = hung.url(), .max_per_minute = 100000, .timeout = std::chrono::milliseconds(500),
-                          .host_name = "n", .max_queue = 4, .max_dedupe_keys = 64,
+  WebhookAlerter alerter({.url = hung.url(),
+                          .max_per_minute = 100000,
+                          .timeout = std::chrono::milliseconds(500),
+                          .host_name = "n",
+                          .max_queue = 4,
+                          .max_dedupe_keys = 64,
                           .shutdown_budget = std::chrono::milliseconds(200)});
   for (int i = 0; i < 1000; ++i) alerter.incident(incident("oom-kill", "c" + std::to_string(i)), false);
   EXPECT_LE(alerter.rememberedKeys(), 64u);

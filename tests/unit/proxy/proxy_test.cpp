@@ -27,8 +27,7 @@ using testing::httpRequest;
 // A testapp serving `version` on a loopback port, up before the constructor returns.
 struct LocalApp {
   // Port 0: testapp binds whatever the kernel gives and says so on stderr; no guessing a free port.
-  explicit LocalApp(const std::string& version)
-      : process({SHIPSHAPE_TESTAPP_BINARY, "serve", "0", version}) {
+  explicit LocalApp(const std::string& version) : process({SHIPSHAPE_TESTAPP_BINARY, "serve", "0", version}) {
     const std::string marker = "listening on :";
     EXPECT_TRUE(testing::eventually([&] { return process.output().find(marker) != std::string::npos; }, 5s))
         << process.output();

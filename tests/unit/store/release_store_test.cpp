@@ -98,8 +98,8 @@ TEST_F(ReleaseStoreTest, StateIsPrivateAndEnvSecretsAreSealedAtRest) {
     r.spec_json = R"({"Image":"sha256:a","Env":["DB_PASSWORD=)" + secret + R"(","MODE=prod"]})";
     auto id = (*store)->add(r);
     ASSERT_TRUE(id);
-    ServiceRecord svc{"web", "test", "127.0.0.1:8080", 80, "/",
-                      R"({"create":{"Env":["API_TOKEN=)" + secret + R"("]}})", 1};
+    ServiceRecord svc{"web", "test", "127.0.0.1:8080", 80, "/", R"({"create":{"Env":["API_TOKEN=)" + secret + R"("]}})",
+                      1};
     ASSERT_TRUE((*store)->putService(svc));
     auto back = (*store)->get(*id);
     ASSERT_TRUE(back) << back.error().describe();
