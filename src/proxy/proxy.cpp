@@ -197,6 +197,7 @@ UpstreamPtr Proxy::switchTo(const std::string& service, UpstreamPtr next) {
   UpstreamPtr previous = entry->route.active;
   entry->route.standby = previous;
   entry->route.active = std::move(next);
+  entry->changed();
   return previous;
 }
 
@@ -206,6 +207,7 @@ bool Proxy::switchBack(const std::string& service) {
   std::lock_guard lock(entry->mu);
   if (!entry->route.standby) return false;
   std::swap(entry->route.active, entry->route.standby);
+  entry->changed();
   return true;
 }
 
@@ -213,6 +215,7 @@ void Proxy::clearStandby(const std::string& service) {
   if (auto entry = impl_->entry(service)) {
     std::lock_guard lock(entry->mu);
     entry->route.standby.reset();
+    entry->changed();
   }
 }
 

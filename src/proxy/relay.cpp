@@ -113,13 +113,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // The request counts as in flight on its upstream from the moment the route is read, before anything can
     // suspend (the 100-continue write below): a drain that sees zero may stop the container.
-    ServiceRoute route = service_->get();
+    ServiceRoute route = route_cache_.get(*service_);
     UpstreamPtr upstream = route.active;
     if (upstream) upstream->begin();
     if (upstream && upstream->retired()) {
       // Retired between the read and begin(): its drain may already have seen zero. Take the new route.
       upstream->abandon();
-      route = service_->get();
+      route_cache_.invalidate();
+      route = route_cache_.get(*service_);
       upstream = route.active;
       if (upstream) upstream->begin();
     }
@@ -343,6 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream client_;
   beast::flat_buffer client_buffer_;
   std::shared_ptr<ServiceEntry> service_;
+  RouteCache route_cache_;
   ThreadContext& ctx_;
   std::string client_ip_;
 };

@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,16 +16,40 @@
 
 namespace shipshape::proxy::detail {
 
-// A service's route, read by every request (copy under a lock) and replaced by switches.
+// A service's route, replaced by switches (under `mu`, then `version` bumped). Requests do not take the lock:
+// each connection keeps a copy and re-reads it only when `version` moved (RouteCache).
 struct ServiceEntry {
   explicit ServiceEntry(std::string service_name) : name(std::move(service_name)) {}
   ServiceRoute get() const {
     std::lock_guard lock(mu);
     return route;
   }
+  // Call with `mu` held, after changing `route`.
+  void changed() { version.fetch_add(1, std::memory_order_release); }
   const std::string name;
   mutable std::mutex mu;
   ServiceRoute route;  // guarded by mu
+  std::atomic<std::uint64_t> version{1};
+};
+
+// One connection's copy of its service's route: a lock-free load of the version per request, the lock only
+// after a switch. A request that read the old route just before a switch is like one that arrived just
+// before it; a retired upstream is caught by the caller (Upstream::retired after begin()).
+class RouteCache {
+ public:
+  const ServiceRoute& get(const ServiceEntry& entry) {
+    std::uint64_t v = entry.version.load(std::memory_order_acquire);
+    if (v != version_) {
+      route_ = entry.get();
+      version_ = v;
+    }
+    return route_;
+  }
+  void invalidate() { version_ = 0; }
+
+ private:
+  std::uint64_t version_ = 0;
+  ServiceRoute route_;
 };
 
 // Idle keep-alive connections to upstreams, owned by one thread: no locks.

@@ -34,12 +34,19 @@ void Upstream::finish(int status, double seconds, bool upstream_failed) {
     first_error_ms_.compare_exchange_strong(none, now, std::memory_order_relaxed);
   }
   std::int64_t epoch = now / 100;
-  std::lock_guard lock(ring_mu_);
+  auto tag = static_cast<std::uint64_t>(epoch) & ((1u << 24) - 1);
   Bucket& b = ring_[static_cast<std::size_t>(epoch % kRingBuckets)];
-  if (b.epoch != epoch) b = Bucket{epoch, {}};
-  ++b.counts.requests;
-  if (error) ++b.counts.errors;
-  if (slow) ++b.counts.slow;
+  bump(b.requests, tag);
+  if (error) bump(b.errors, tag);
+  if (slow) bump(b.slow, tag);
+}
+
+void Upstream::bump(std::atomic<std::uint64_t>& slot, std::uint64_t tag) {
+  std::uint64_t current = slot.load(std::memory_order_relaxed);
+  for (;;) {
+    std::uint64_t next = (current >> kCountBits) == tag ? current + 1 : (tag << kCountBits) | 1;
+    if (slot.compare_exchange_weak(current, next, std::memory_order_relaxed)) return;
+  }
 }
 
 std::array<std::int64_t, kLatencyBuckets.size() + 1> Upstream::latencyBuckets() const {
@@ -57,16 +64,21 @@ double Upstream::latencySumSeconds() const {
 }
 
 WindowCounts Upstream::window(std::int64_t now_ms, std::int64_t span_ms) const {
-  std::int64_t newest = now_ms / 100;
-  std::int64_t oldest = (now_ms - std::min<std::int64_t>(span_ms, kRingBuckets * 100)) / 100;
+  const std::uint64_t mask = (1u << 24) - 1;
+  const auto newest = static_cast<std::uint64_t>(now_ms / 100) & mask;
+  // Buckets whose epoch is within the last `span` 100 ms steps (oldest excluded, newest included).
+  const auto span = static_cast<std::uint64_t>(std::min<std::int64_t>(span_ms, kRingBuckets * 100) / 100);
+  auto count = [&](const std::atomic<std::uint64_t>& slot) -> std::int64_t {
+    std::uint64_t v = slot.load(std::memory_order_relaxed);
+    if (v == 0) return 0;
+    std::uint64_t age = (newest - (v >> kCountBits)) & mask;
+    return age < span ? static_cast<std::int64_t>(v & ((std::uint64_t{1} << kCountBits) - 1)) : 0;
+  };
   WindowCounts sum;
-  std::lock_guard lock(ring_mu_);
   for (const Bucket& b : ring_) {
-    if (b.epoch > oldest && b.epoch <= newest) {
-      sum.requests += b.counts.requests;
-      sum.errors += b.counts.errors;
-      sum.slow += b.counts.slow;
-    }
+    sum.requests += count(b.requests);
+    sum.errors += count(b.errors);
+    sum.slow += count(b.slow);
   }
   return sum;
 }

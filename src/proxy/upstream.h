@@ -1,6 +1,6 @@
 // An upstream is one container version behind a service's listener: where to connect, and what the proxy saw
-// when it did. Counters are lock-free atomics read by /metrics; the recent-window ring (100 ms buckets) feeds
-// the bake monitor, which must see a regression within a second.
+// when it did. Counters are lock-free atomics read by /metrics; the recent-window ring (100 ms buckets, also
+// lock-free) feeds the bake monitor, which must see a regression within a second.
 #pragma once
 
 #include <array>
@@ -79,10 +79,14 @@ class Upstream {
 
  private:
   static constexpr int kRingBuckets = 50;  // 100 ms each: 5 s
+  // Each counter is one atomic word: the 100 ms epoch it counts for (high 24 bits, now_ms / 100 modulo 2^24)
+  // and the count (low 40 bits). A request bumps it with one compare-exchange, resetting it when its epoch
+  // is stale: no lock on the request path, and a reader never sees a count from another epoch.
+  static constexpr int kCountBits = 40;
   struct Bucket {
-    std::int64_t epoch = -1;  // now_ms / 100 when it was last reset
-    WindowCounts counts;
+    std::atomic<std::uint64_t> requests{0}, errors{0}, slow{0};
   };
+  static void bump(std::atomic<std::uint64_t>& slot, std::uint64_t tag);
 
   UpstreamTarget target_;
   std::atomic<std::int64_t> in_flight_{0}, requests_{0}, responses_5xx_{0}, upstream_errors_{0}, retried_{0};
@@ -92,8 +96,7 @@ class Upstream {
   std::atomic<std::int64_t> first_error_ms_{0};
   std::atomic<bool> retired_{false};
 
-  mutable std::mutex ring_mu_;
-  std::array<Bucket, kRingBuckets> ring_{};  // guarded by ring_mu_
+  std::array<Bucket, kRingBuckets> ring_{};
 
   mutable std::mutex tunnels_mu_;
   std::uint64_t next_tunnel_ = 1;                                        // guarded by tunnels_mu_

@@ -1,5 +1,8 @@
 #include "proxy/upstream.h"
 
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "common/format.h"
@@ -37,6 +40,28 @@ TEST(Upstream, CountsAnswersAndTheRecentWindow) {
   EXPECT_DOUBLE_EQ(w.errorRatio(), 0.2);
   // Ten seconds later nothing is recent any more.
   EXPECT_EQ(u.window(nowMs() + 10000, 1000).requests, 0);
+}
+
+// The request path counts without a lock: concurrent finish() calls from every proxy thread lose nothing.
+TEST(Upstream, ConcurrentAnswersAreAllCounted) {
+  Upstream u(UpstreamTarget{.host = "10.0.0.1", .port = 80});
+  const auto started = nowMs();
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 20000; ++i) {
+          u.begin();
+          u.finish(i % 10 == 0 ? 500 : 200, 0.001, false);
+        }
+      });
+    }
+  }
+  ASSERT_LT(nowMs() - started, 4000) << "too slow for the 5 s window to hold every answer";
+  WindowCounts w = u.window(nowMs(), 5000);
+  EXPECT_EQ(w.requests, 80000);
+  EXPECT_EQ(w.errors, 8000);
+  EXPECT_EQ(u.inFlight(), 0);
 }
 
 TEST(Upstream, IPv6AddressesAreBracketed) {
