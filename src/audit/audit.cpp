@@ -132,8 +132,9 @@ rules::ImageFactsByRef localImageFacts(docker::Client& client, const std::map<st
         continue;
       }
       const auto& hc = inspected->config.healthcheck;
-      out[image->text()] = {inspected->config.volumes, inspected->config.user,
-                            hc && !hc->test.empty() && hc->test.front() != "NONE"};
+      out[image->text()] = {.volumes = inspected->config.volumes,
+                            .user = inspected->config.user,
+                            .healthcheck = hc && !hc->test.empty() && hc->test.front() != "NONE"};
     }
   }
   return out;

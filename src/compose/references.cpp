@@ -1,6 +1,7 @@
 #include "compose/references.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -22,6 +23,23 @@ std::string chainText(const std::vector<std::string>& chain, const std::string& 
   return out + last;
 }
 
+// `oci://...`, `git@...`, `https://...`, a custom loader's `remote:...`: Compose fetches those; an audit
+// does not (no network), so they are reported and left out.
+bool isRemoteReference(const std::string& ref) {
+  auto colon = ref.find(':');
+  if (colon == std::string::npos || colon < 2) return false;  // a path, or a Windows drive letter
+  return std::all_of(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == '@';
+  });
+}
+
+void warnRemote(const Node& at, const std::string& ref, const char* what, std::vector<std::string>* warnings) {
+  if (warnings) {
+    warnings->push_back(positionOf(at, true) + ": " + what + " " + ref +
+                        " is a remote reference, not followed (no network during an audit)");
+  }
+}
+
 // Reads, parses and resolves another file of the project (an include or an extends' file:).
 Result<Node> loadReferenced(const Node& at, const std::string& relative, const Environment& env,
                             std::vector<std::string>* warnings, std::vector<std::string>& chain, const char* what) {
@@ -31,7 +49,8 @@ Result<Node> loadReferenced(const Node& at, const std::string& relative, const E
   }
   auto text = readFile(path);
   if (!text)
-    return fail(errorAtNode(at, std::string("cannot read ") + what + "d file " + path + ": " + text.error().message));
+    return fail(errorAtNode(at, std::string("cannot read the ") + (std::string(what) == "include" ? "included" : "extended") +
+                                    " file " + path + ": " + text.error().message));
   // An included project reads its own directory's .env; an extended file shares its includer's environment.
   Environment file_env =
       std::string(what) == "include" ? projectEnvironment(fs::path(path).parent_path().string(), env) : env;
@@ -62,6 +81,15 @@ Result<void> followIncludes(Node& root, const Environment& env, std::vector<std:
     }
     if (paths.empty()) return fail(errorAtNode(item, "an include needs a path"));
     std::vector<Node> files;
+    bool remote = false;
+    for (const Node* p : paths) {
+      if (isRemoteReference(p->text())) {
+        warnRemote(*p, p->text(), "include", warnings);
+        remote = true;
+        break;
+      }
+    }
+    if (remote) continue;
     for (const Node* p : paths) {
       auto node = loadReferenced(*p, p->text(), env, warnings, chain, "include");
       if (!node) return fail(node.error());
@@ -136,6 +164,13 @@ class Extender {
     }
     if (base_name.empty()) return fail(errorAtNode(*ext, "extends needs a service"));
     Node base;
+    if (!file.empty() && isRemoteReference(file)) {
+      // The base lives elsewhere: judge the service on what it says itself.
+      warnRemote(*ext, file, "extends file", warnings_);
+      std::erase_if(svc->map, [](const auto& kv) { return kv.first == "extends"; });
+      done_.insert(name);
+      return {};
+    }
     if (!file.empty()) {
       auto other = loadReferenced(*ext, file, env_, warnings_, chain_, "extend");
       if (!other) return fail(other.error());
