@@ -49,8 +49,9 @@ Result<Node> loadReferenced(const Node& at, const std::string& relative, const E
   }
   auto text = readFile(path);
   if (!text)
-    return fail(errorAtNode(at, std::string("cannot read the ") + (std::string(what) == "include" ? "included" : "extended") +
-                                    " file " + path + ": " + text.error().message));
+    return fail(errorAtNode(at, std::string("cannot read the ") +
+                                    (std::string(what) == "include" ? "included" : "extended") + " file " + path +
+                                    ": " + text.error().message));
   // An included project reads its own directory's .env; an extended file shares its includer's environment.
   Environment file_env =
       std::string(what) == "include" ? projectEnvironment(fs::path(path).parent_path().string(), env) : env;

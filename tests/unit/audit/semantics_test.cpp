@@ -175,9 +175,10 @@ TEST(AuditSemantics, IncludeIsFollowedAndCyclesAreReported) {
 
 TEST(AuditSemantics, RemoteReferencesAreReportedNotFetched) {
   ScopedTempDir dir("remote");
-  std::ofstream(dir / "compose.yaml") << "include:\n  - oci://registry.example/stack:1\n"
-                                         "services:\n  web:\n    extends: {file: \"git@github.com:org/base.git\", service: web}\n"
-                                         "    image: app:1.0\n";
+  std::ofstream(dir / "compose.yaml")
+      << "include:\n  - oci://registry.example/stack:1\n"
+         "services:\n  web:\n    extends: {file: \"git@github.com:org/base.git\", service: web}\n"
+         "    image: app:1.0\n";
   auto a = auditDir(dir);
   EXPECT_TRUE(a.result.errors.empty()) << a.result.errors[0].message;
   EXPECT_TRUE(a.warned("include oci://registry.example/stack:1 is a remote reference"));
