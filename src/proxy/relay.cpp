@@ -149,7 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
     std::unique_ptr<beast::tcp_stream> conn;
     bool pooled = false;
     bool tried_standby = false;
-    char chunk[kChunk];
+    // The connection's relay buffer: one allocation per connection, not a 16 KiB frame per request.
+    char* const chunk = chunk_.get();
     for (int attempt = 0;; ++attempt) {
       beast::error_code ec;
       http::serializer<true, http::buffer_body> request_writer{req};
@@ -176,7 +177,7 @@ class Session : public std::enable_shared_from_this<Session> {
       do {
         if (!parser.is_done()) {
           req.body().data = chunk;
-          req.body().size = sizeof chunk;
+          req.body().size = kChunk;
           client_.expires_after(ctx_.options.idle_timeout);
           co_await http::async_read(client_, client_buffer_, parser, withError(ec));
           if (ec == http::error::need_buffer) ec = {};
@@ -184,7 +185,7 @@ class Session : public std::enable_shared_from_this<Session> {
             upstream->finish(499, elapsed(), false);
             co_return false;
           }
-          req.body().size = sizeof chunk - req.body().size;
+          req.body().size = kChunk - req.body().size;
           req.body().data = chunk;
           req.body().more = !parser.is_done();
         } else {
@@ -209,8 +210,10 @@ class Session : public std::enable_shared_from_this<Session> {
       break;
     }
 
-    // Read the answer's header.
-    beast::flat_buffer upstream_buffer;
+    // Read the answer's header. The connection's buffer keeps its capacity from one answer to the next (no
+    // allocation per request); what an answer left in it belongs to a connection that is not reused.
+    beast::flat_buffer& upstream_buffer = upstream_buffer_;
+    upstream_buffer.clear();
     http::response_parser<http::buffer_body> response_parser;
     response_parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
     response_parser.skip(head);
@@ -250,7 +253,7 @@ class Session : public std::enable_shared_from_this<Session> {
     do {
       if (!response_parser.is_done()) {
         res.body().data = chunk;
-        res.body().size = sizeof chunk;
+        res.body().size = kChunk;
         conn->expires_after(ctx_.options.response_timeout);
         co_await http::async_read(*conn, upstream_buffer, response_parser, withError(ec));
         if (ec == http::error::need_buffer) ec = {};
@@ -259,7 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
           upstream->finish(502, elapsed(), true);
           co_return false;
         }
-        res.body().size = sizeof chunk - res.body().size;
+        res.body().size = kChunk - res.body().size;
         res.body().data = chunk;
         res.body().more = !response_parser.is_done();
       } else {
@@ -345,6 +348,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer client_buffer_;
   std::shared_ptr<ServiceEntry> service_;
   RouteCache route_cache_;
+  std::unique_ptr<char[]> chunk_ = std::make_unique<char[]>(kChunk);
+  beast::flat_buffer upstream_buffer_;  // see forward()
   ThreadContext& ctx_;
   std::string client_ip_;
 };
