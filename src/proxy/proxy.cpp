@@ -23,16 +23,19 @@ using detail::ThreadContext;
 namespace {
 
 // Accepts on one thread's acceptor until it is closed.
-asio::awaitable<void> acceptLoop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<ServiceEntry> service,
-                                 ThreadContext& ctx) {
+asio::awaitable<void, detail::Executor> acceptLoop(std::shared_ptr<detail::Acceptor> acceptor,
+                                                   std::shared_ptr<ServiceEntry> service, ThreadContext& ctx) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    auto token = asio::redirect_error(asio::use_awaitable_t<detail::Executor>{}, ec);
+    detail::Socket socket = co_await acceptor->async_accept(token);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       // EMFILE and friends: back off briefly instead of spinning.
-      asio::steady_timer pause(ctx.ioc, std::chrono::milliseconds(50));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                                 detail::Executor>
+          pause(ctx.ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(token);
       continue;
     }
     detail::spawnSession(std::move(socket), service, ctx);
@@ -63,7 +66,7 @@ struct Proxy::Impl {
   struct Listener {
     std::shared_ptr<ServiceEntry> entry;
     std::string address;
-    std::vector<std::shared_ptr<tcp::acceptor>> acceptors;  // one per thread
+    std::vector<std::shared_ptr<detail::Acceptor>> acceptors;  // one per thread
   };
   mutable std::mutex mu;
   std::map<std::string, Listener> listeners;  // guarded by mu
@@ -148,9 +151,9 @@ Result<std::string> Proxy::listen(const std::string& service, const std::string&
     if (ec) return fail(ErrorCode::kIo, "cannot listen on " + address + " for " + service + ": " + ec.message());
   }
   // Bind one acceptor per thread on the same port (SO_REUSEPORT: the kernel spreads connections).
-  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<detail::Acceptor>> acceptors;
   for (auto& ctx : impl_->contexts) {
-    auto acceptor = std::make_shared<tcp::acceptor>(ctx->ioc);
+    auto acceptor = std::make_shared<detail::Acceptor>(ctx->ioc);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) {

@@ -26,15 +26,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
+template <class T>
+using awaitable = asio::awaitable<T, Executor>;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kChunk = 16 * 1024;
 
-auto withError(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+auto withError(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable_t<Executor>{}, ec); }
 
 // Why the pooled connection is useless: the peer closed it (EOF pending) or it errored.
-bool peerClosed(tcp::socket& socket) {
+bool peerClosed(Socket& socket) {
   char byte;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return true;
@@ -44,7 +45,7 @@ bool peerClosed(tcp::socket& socket) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx)
+  Session(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx)
       : client_(std::move(socket)), service_(std::move(service)), ctx_(ctx) {
     beast::error_code ec;
     client_.socket().set_option(tcp::no_delay(true), ec);
@@ -88,8 +89,8 @@ class Session : public std::enable_shared_from_this<Session> {
     co_return !ec;
   }
 
-  awaitable<std::unique_ptr<beast::tcp_stream>> connect(const UpstreamPtr& upstream, beast::error_code& ec) {
-    auto conn = std::make_unique<beast::tcp_stream>(client_.get_executor());
+  awaitable<std::unique_ptr<Stream>> connect(const UpstreamPtr& upstream, beast::error_code& ec) {
+    auto conn = std::make_unique<Stream>(client_.get_executor());
     const auto& t = upstream->target();
     auto address = asio::ip::make_address(t.host, ec);
     if (ec) co_return nullptr;
@@ -146,7 +147,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // Choose a connection: a pooled one, else a new one; a connect failure moves an idempotent request to the
     // standby once (the other version is warm during a deploy's bake).
-    std::unique_ptr<beast::tcp_stream> conn;
+    std::unique_ptr<Stream> conn;
     bool pooled = false;
     bool tried_standby = false;
     // The connection's relay buffer: one allocation per connection, not a 16 KiB frame per request.
@@ -286,8 +287,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // After a 101: bytes flow both ways untouched until either side closes, or the upstream's drain ends.
   struct Tunnel {
-    beast::tcp_stream client;
-    std::unique_ptr<beast::tcp_stream> upstream;
+    Stream client;
+    std::unique_ptr<Stream> upstream;
     void close() {
       beast::error_code ec;
       client.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -297,7 +298,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   };
 
-  static awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, beast::flat_buffer leftover) {
+  static awaitable<void> pump(Stream& from, Stream& to, beast::flat_buffer leftover) {
     beast::error_code ec;
     if (leftover.size() > 0) {
       co_await asio::async_write(to.socket(), leftover.data(), withError(ec));
@@ -314,7 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
     to.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  awaitable<void> tunnel(std::unique_ptr<beast::tcp_stream> conn, beast::flat_buffer upstream_buffer,
+  awaitable<void> tunnel(std::unique_ptr<Stream> conn, beast::flat_buffer upstream_buffer,
                          http::response<http::buffer_body>& res, const UpstreamPtr& upstream) {
     beast::error_code ec;
     res.body().data = nullptr;
@@ -344,7 +345,7 @@ class Session : public std::enable_shared_from_this<Session> {
     upstream->removeTunnel(id);
   }
 
-  beast::tcp_stream client_;
+  Stream client_;
   beast::flat_buffer client_buffer_;
   std::shared_ptr<ServiceEntry> service_;
   RouteCache route_cache_;
@@ -356,7 +357,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::unique_ptr<beast::tcp_stream> ConnectionPool::take(const UpstreamPtr& upstream) {
+std::unique_ptr<Stream> ConnectionPool::take(const UpstreamPtr& upstream) {
   auto it = idle_.find(upstream.get());
   if (it == idle_.end()) return nullptr;
   auto& list = it->second.connections;
@@ -368,7 +369,7 @@ std::unique_ptr<beast::tcp_stream> ConnectionPool::take(const UpstreamPtr& upstr
   return nullptr;
 }
 
-void ConnectionPool::put(const UpstreamPtr& upstream, std::unique_ptr<beast::tcp_stream> connection) {
+void ConnectionPool::put(const UpstreamPtr& upstream, std::unique_ptr<Stream> connection) {
   auto& entry = idle_[upstream.get()];
   if (entry.upstream.expired() || entry.upstream.lock() != upstream) entry = Entry{upstream, {}};
   connection->expires_never();
@@ -388,7 +389,7 @@ void ConnectionPool::sweep(Clock::duration max_idle) {
   }
 }
 
-void spawnSession(tcp::socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx) {
+void spawnSession(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx) {
   auto session = std::make_shared<Session>(std::move(socket), std::move(service), ctx);
   asio::co_spawn(ctx.ioc, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
 }

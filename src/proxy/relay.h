@@ -16,6 +16,13 @@
 
 namespace shipshape::proxy::detail {
 
+// Every socket, stream and coroutine of the proxy runs on one thread's io_context and names its executor type:
+// Asio's default, the type-erased any_io_executor, costs a copy and a destroy per operation on the request path.
+using Executor = boost::asio::io_context::executor_type;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
+using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, Executor>;
+using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
+
 // A service's route, replaced by switches (under `mu`, then `version` bumped). Requests do not take the lock:
 // each connection keeps a copy and re-reads it only when `version` moved (RouteCache).
 struct ServiceEntry {
@@ -56,15 +63,15 @@ class RouteCache {
 class ConnectionPool {
  public:
   // An idle connection to `upstream` that the peer has not closed, or null.
-  std::unique_ptr<boost::beast::tcp_stream> take(const UpstreamPtr& upstream);
-  void put(const UpstreamPtr& upstream, std::unique_ptr<boost::beast::tcp_stream> connection);
+  std::unique_ptr<Stream> take(const UpstreamPtr& upstream);
+  void put(const UpstreamPtr& upstream, std::unique_ptr<Stream> connection);
   // Closes connections to retired or forgotten upstreams and those idle longer than `max_idle`.
   void sweep(std::chrono::steady_clock::duration max_idle);
   void clear() { idle_.clear(); }
 
  private:
   struct Idle {
-    std::unique_ptr<boost::beast::tcp_stream> connection;
+    std::unique_ptr<Stream> connection;
     std::chrono::steady_clock::time_point since;
   };
   struct Entry {
@@ -83,6 +90,6 @@ struct ThreadContext {
 };
 
 // Serves one accepted client connection until it closes (a coroutine on ctx's io_context).
-void spawnSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx);
+void spawnSession(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx);
 
 }  // namespace shipshape::proxy::detail
