@@ -9,4 +9,7 @@ namespace shipshape {
 
 std::optional<std::string> base64Decode(std::string_view text);
 
+// Standard alphabet, padded.
+std::string base64Encode(std::string_view bytes);
+
 }  // namespace shipshape

@@ -134,9 +134,9 @@ void WebhookAlerter::incident(const store::Incident& incident, bool resolved) {
   cv_.notify_one();
 }
 
-bool WebhookAlerter::post(void* handle, const std::string& body, long timeout_ms) {
+bool WebhookAlerter::post(void* handle, void* header_list, const std::string& body, long timeout_ms) {
   CURL* curl = static_cast<CURL*>(handle);
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  auto* headers = static_cast<curl_slist*>(header_list);
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
   // Only the web: no file://, gopher://, smtp:// ... from a URL that came from a config file or environment.
@@ -151,7 +151,6 @@ bool WebhookAlerter::post(void* handle, const std::string& body, long timeout_ms
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
   bool ok = rc == CURLE_OK && status >= 200 && status < 300;
   if (!ok) {
     SHIPSHAPE_LOG(notify, warn, "webhook at {}: {}", url_host_,
@@ -162,6 +161,7 @@ bool WebhookAlerter::post(void* handle, const std::string& body, long timeout_ms
 
 void WebhookAlerter::run() {
   CURL* curl = curl_easy_init();
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   const long timeout_ms = static_cast<long>(options_.timeout.count());
   std::optional<std::chrono::steady_clock::time_point> shutdown_deadline;
   while (true) {
@@ -188,20 +188,21 @@ void WebhookAlerter::run() {
       // Shutting down: one try each, never past the budget.
       auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*shutdown_deadline - std::chrono::steady_clock::now());
-      ok = post(curl, body, std::min<long>(timeout_ms, static_cast<long>(left.count())));
+      ok = post(curl, headers, body, std::min<long>(timeout_ms, static_cast<long>(left.count())));
     } else {
-      ok = post(curl, body, timeout_ms);
+      ok = post(curl, headers, body, timeout_ms);
       if (!ok) {
         // One retry after a second, unless shutdown begins meanwhile.
         std::unique_lock lock(mu_);
         if (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; })) {
           lock.unlock();
-          ok = post(curl, body, timeout_ms);
+          ok = post(curl, headers, body, timeout_ms);
         }
       }
     }
     ++(ok ? counters_.sent : counters_.failed);
   }
+  curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
 }
 

@@ -62,7 +62,7 @@ class WebhookAlerter {
 
  private:
   void run();
-  bool post(void* curl, const std::string& body, long timeout_ms);
+  bool post(void* curl, void* headers, const std::string& body, long timeout_ms);  // CURL*, curl_slist*
   bool admit(const std::string& key, std::int64_t now_ms);  // dedupe + rate limit; caller holds mu_
 
   WebhookOptions options_;

@@ -41,6 +41,11 @@ int bindUnixSocket(const std::string& path, bool listen) {
   return fd;
 }
 
+std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 unsigned short freeLoopbackPort() {
   // Bind-to-0 hands out a port from the ephemeral range, which the kernel gives to every outgoing connection
   // (the Docker client's, curl's) between our close() and the server's bind(). Ports below that range are

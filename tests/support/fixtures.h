@@ -8,6 +8,9 @@ namespace shipshape::testing {
 // The contents of tests/fixtures/<relative>; fails the current test when the file is missing.
 std::string readFixture(const std::string& relative);
 
+// A whole file's contents ("" when it cannot be read): for files a test's subject wrote.
+std::string readText(const std::string& path);
+
 // Binds a unix socket at `path` (removing a stale one); listens (accepting into the backlog, never
 // answering: a hung daemon) only when asked. Returns the fd; the caller closes it and unlinks the path.
 int bindUnixSocket(const std::string& path, bool listen);

@@ -14,6 +14,7 @@
 
 #include "common/format.h"
 #include "support/docker_test_env.h"
+#include "support/fixtures.h"
 #include "support/private_daemon.h"
 #include "support/process.h"
 #include "support/scoped.h"
@@ -23,13 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   ::shipshape::testing::ScopedTempDir dir_holder("outage");  // removed even when an assertion fails
@@ -69,8 +63,8 @@ TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   std::int64_t opened = parseRfc3339Ms(incident["opened_at"].get<std::string>());
   EXPECT_LT(opened - killed_at, 2000) << "the outage must be detected within 2 s";
   EXPECT_TRUE(incident["resolved_at"].is_null());
-  ASSERT_TRUE(eventually([&] { return slurp(hooks_log).find("drain ") == 0; }, 10s)) << slurp(hooks_log);
-  EXPECT_NE(slurp(hooks_log).find("drain " + std::to_string(incident["id"].get<int>())), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return readText(hooks_log).find("drain ") == 0; }, 10s)) << readText(hooks_log);
+  EXPECT_NE(readText(hooks_log).find("drain " + std::to_string(incident["id"].get<int>())), std::string::npos);
 
   std::this_thread::sleep_for(1s);
   auto restarted = daemon.start();
@@ -88,7 +82,7 @@ TEST(DaemonOutage, IncidentHooksAndMeasuredDowntime) {
   std::int64_t downtime = incident["downtime_ms"].get<std::int64_t>();
   EXPECT_GT(downtime, 1000) << "killed, waited a second, restarted";
   EXPECT_LT(std::llabs(downtime - (answering_at - killed_at)), 2500);
-  EXPECT_NE(slurp(hooks_log).find("undrain"), std::string::npos) << slurp(hooks_log);
+  EXPECT_NE(readText(hooks_log).find("undrain"), std::string::npos) << readText(hooks_log);
   bool hook_actions = false;
   for (const auto& a : incident["actions"]) hook_actions |= a["kind"] == "drain" && a["outcome"] == "ok";
   EXPECT_TRUE(hook_actions) << incident.dump(2);

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fixtures.h"
 #include "support/scoped.h"
 
 namespace shipshape {
@@ -17,13 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ScopedTempDir;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Alive = /proc/PID exists and is not a zombie (nobody may reap a reparented child here).
 bool alive(pid_t pid) {
@@ -44,7 +38,7 @@ TEST(RunCommand, GetsAMinimalEnvironmentNotShipshapes) {
   ::unsetenv("DOCKER_HOST");
   ASSERT_TRUE(r.started) << r.error;
   EXPECT_EQ(r.exit_code, 0);
-  std::string env = slurp(dir / "env");
+  std::string env = testing::readText(dir / "env");
   EXPECT_EQ(env.find("s3cr3t-token"), std::string::npos) << env;
   EXPECT_EQ(env.find("DOCKER_HOST"), std::string::npos) << env;
   EXPECT_NE(env.find("SHIPSHAPE_EVENT=drain"), std::string::npos) << env;
@@ -58,7 +52,7 @@ TEST(RunCommand, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(r.started);
   EXPECT_TRUE(r.timed_out);
   EXPECT_LT(r.duration_ms, 5000);
-  std::string text = slurp(pidfile);
+  std::string text = testing::readText(pidfile);
   ASSERT_FALSE(text.empty());
   pid_t child = std::stoi(text);
   auto deadline = std::chrono::steady_clock::now() + 2s;

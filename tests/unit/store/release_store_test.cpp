@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "store/incident_store.h"
+#include "support/fixtures.h"
 
 namespace shipshape::store {
 namespace {
@@ -84,11 +85,6 @@ TEST_F(ReleaseStoreTest, SharesTheDatabaseWithIncidentsAndKeepsServices) {
   EXPECT_FALSE(*(*store)->service("nope"));
 }
 
-std::string bytesOf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 TEST_F(ReleaseStoreTest, StateIsPrivateAndEnvSecretsAreSealedAtRest) {
   const std::string secret = "hunter2-very-secret";
   {
@@ -108,7 +104,7 @@ TEST_F(ReleaseStoreTest, StateIsPrivateAndEnvSecretsAreSealedAtRest) {
     ASSERT_TRUE(s && *s);
     EXPECT_NE((*s)->definition_json.find("API_TOKEN=" + secret), std::string::npos);
     for (const char* f : {"/shipshape.db", "/shipshape.db-wal"}) {
-      EXPECT_EQ(bytesOf(dir_ + f).find(secret), std::string::npos) << f << " holds the secret in clear";
+      EXPECT_EQ(testing::readText(dir_ + f).find(secret), std::string::npos) << f << " holds the secret in clear";
     }
   }
   namespace fs = std::filesystem;
