@@ -35,7 +35,7 @@ ExitCode runAudit(const GlobalOptions& global, const AuditCommandOptions& option
 ExitCode runRules(const std::string& format);  // table | json | md
 
 struct WatchOptions {
-  std::string config;     // YAML (heal/watch_config.h); flags given on the command line win
+  std::string config;     // YAML (cli/watch_config.h); flags given on the command line win
   std::string state_dir;  // empty: store::defaultStateDir()
   std::string autoheal;   // labelled (default) | all | off
   int crash_loop_deaths = 0;  // 0: config, else 5

@@ -1,4 +1,4 @@
-// `shipshape watch`'s settings: the config file (heal/watch_config.h) overlaid with the command line's flags
+// `shipshape watch`'s settings: the config file (cli/watch_config.h) overlaid with the command line's flags
 // and the environment (SHIPSHAPE_WEBHOOK_URL, SHIPSHAPE_LISTEN_TOKEN), resolved once
 // into the options each part of the guardian takes.
 #pragma once

@@ -1,6 +1,7 @@
-// Reads the daemon's log (a file or the journal; `--daemon-log`, heal/log_source.h) and turns known failure signatures
-// into incidents with their diagnosis and runbook: kind "daemon-<signature>", subject "daemon", one open incident per
-// signature, closed after a quiet period without new matches. Single-threaded: polled from the guardian's loop.
+// Reads the daemon's log (a file or the journal; `--daemon-log`, daemonwatch/log_source.h) and turns known failure
+// signatures into incidents with their diagnosis and runbook: kind "daemon-<signature>", subject "daemon", one open
+// incident per signature, closed after a quiet period without new matches. Single-threaded: polled from the guardian's
+// loop.
 #pragma once
 
 #include <chrono>
