@@ -437,6 +437,16 @@ int main(int argc, char** argv) {
     return serve();
   }
   if (mode == "probe") return probe(argc > 2 ? argv[2] : "/health");
-  std::fprintf(stderr, "usage: testapp [serve | probe [PATH]]\n");
+  if (mode == "dump") {
+    // A database's dump hook in miniature: a consistent file written into the data directory before a backup.
+    std::string file = std::string(argc > 2 ? argv[2] : "/data") + "/dump.txt";
+    FILE* f = std::fopen(file.c_str(), "w");
+    if (f == nullptr) return 1;
+    std::fprintf(f, "dump\n");
+    std::fclose(f);
+    std::printf("dumped to %s\n", file.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "usage: testapp [serve | probe [PATH] | dump [DIR]]\n");
   return 2;
 }

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/volume_commands.h"
 #include "common/log.h"
 
 namespace shipshape::cli {
@@ -172,6 +173,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   releases->add_option("--state-dir", releases_options.state_dir, "State directory");
 
+  VolumeCommands volume_commands;
+  volume_commands.add(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -190,6 +194,7 @@ int run(int argc, char** argv) {
   log::setLevel(level);
 
   if (version->parsed()) return toInt(runVersion(global, version_options));
+  if (auto code = volume_commands.run(global)) return toInt(*code);
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));

@@ -10,8 +10,12 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/result.h"
 
 namespace shipshape {
 
@@ -28,6 +32,41 @@ std::map<std::string, std::string> minimalCommandEnvironment();
 
 CommandResult runCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
                          std::chrono::milliseconds timeout);
+
+// A long-running helper program fed through a pipe (restic reading a volume's tar on stdin, or writing one on
+// stdout), with the same environment rules as runCommand: an absolute path, the minimal environment plus
+// `extra_env`, its own process group. stderr (and stdout unless the caller reads it) is collected by a thread
+// the object owns, so a chatty child can never block on a full pipe. Destroyed before wait(), the child's
+// group is killed and reaped. SIGPIPE is ignored process-wide once a child is spawned: a child that dies
+// turns our writes into EPIPE errors instead of killing shipshape.
+class PipedProcess {
+ public:
+  struct Options {
+    bool read_stdout = false;  // the caller reads stdout with readStdout(); else it is collected
+  };
+  static Result<std::unique_ptr<PipedProcess>> spawn(const std::vector<std::string>& argv,
+                                                     const std::map<std::string, std::string>& extra_env,
+                                                     Options options);
+  ~PipedProcess();
+  PipedProcess(const PipedProcess&) = delete;
+  PipedProcess& operator=(const PipedProcess&) = delete;
+
+  // False when the child closed its stdin (exited); errno-style message in `error`.
+  Result<void> writeStdin(std::string_view data);
+  void closeStdin();
+  // Up to `size` bytes of stdout (read_stdout only); 0 at its end. -1 on a read error.
+  long readStdout(char* buffer, std::size_t size);
+  // Closes stdin, waits for the exit; returns the exit code (-1 for a signal).
+  int wait();
+  // What the child wrote (the last 64 KiB of each), complete after wait().
+  std::string collectedStdout() const;
+  std::string collectedStderr() const;
+
+ private:
+  PipedProcess() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // "exit 0 in 35 ms", "killed after 30 s", "could not start: No such file or directory"
 std::string describeCommand(const std::vector<std::string>& argv, const CommandResult& result);

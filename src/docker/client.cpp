@@ -32,6 +32,7 @@ struct Client::Call {
   std::string path;  // without the /v1.xx prefix
   std::vector<std::pair<std::string, std::string>> query;
   std::string body;
+  BodySource body_source;  // a streamed body instead of `body`
   bool json_body = false;
   std::chrono::milliseconds timeout{0};
   bool versioned = true;
@@ -131,7 +132,7 @@ Result<std::string> Client::versionedTarget(const Call& c) {
 Result<HttpResponse> Client::call(const Call& c) {
   auto target = versionedTarget(c);
   if (!target) return fail(target.error());
-  HttpRequest request{c.method, *target, {}, c.body, c.timeout};
+  HttpRequest request{c.method, *target, {}, c.body, {}, c.timeout};
   if (c.json_body) request.headers.emplace_back("Content-Type", "application/json");
   return transport_.send(request);
 }
@@ -140,7 +141,7 @@ Result<HttpResponse> Client::streamCall(const Call& c, const HeadSink& on_head, 
                                         Cancel cancel) {
   auto target = versionedTarget(c);
   if (!target) return fail(target.error());
-  HttpRequest request{c.method, *target, {}, c.body, c.timeout};
+  HttpRequest request{c.method, *target, {}, c.body, c.body_source, c.timeout};
   if (c.json_body) request.headers.emplace_back("Content-Type", "application/json");
   if (c.method == "PUT") request.headers.emplace_back("Content-Type", "application/x-tar");
   return transport_.stream(request, on_head, on_chunk, cancel);
@@ -209,11 +210,9 @@ Result<std::string> Client::createContainerFromJson(std::string body, std::strin
   if (!name.empty()) c.query.emplace_back("name", std::string(name));
   auto response = checkStatus(call(c), c.what);
   if (!response) return fail(response.error());
-  try {
-    return nlohmann::json::parse(response->body).at("Id").get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    return fail(ErrorCode::kProtocol, c.what + ": unexpected reply: " + e.what());
-  }
+  auto id = parseIdReply(response->body);
+  if (!id) return fail(id.error().wrap(c.what));
+  return id;
 }
 
 Result<std::string> Client::inspectContainerJson(std::string_view id) {
@@ -240,6 +239,19 @@ Result<void> Client::connectNetwork(std::string_view network, std::string_view c
   nlohmann::json body = {{"Container", container}};
   Call c{.method = "POST", .path = "/networks/" + pathSegment(network) + "/connect", .body = body.dump(),
          .json_body = true, .what = "connecting " + std::string(container) + " to network " + std::string(network)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::connectNetwork(std::string_view network, std::string_view container,
+                                    const std::string& endpoint_json) {
+  nlohmann::json body = {{"Container", container}};
+  auto endpoint = nlohmann::json::parse(endpoint_json, nullptr, false);
+  if (endpoint.is_object()) body["EndpointConfig"] = endpoint;
+  Call c{.method = "POST",
+         .path = "/networks/" + pathSegment(network) + "/connect",
+         .body = body.dump(),
+         .json_body = true,
+         .what = "connecting " + std::string(container) + " to network " + std::string(network)};
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
 }
 
@@ -309,6 +321,69 @@ Result<void> Client::restartContainer(std::string_view id, std::optional<int> ti
   c.timeout = stopBudget(id, timeout_s);
   if (timeout_s) c.query.emplace_back("t", std::to_string(*timeout_s));
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::renameContainer(std::string_view id, std::string_view new_name) {
+  Call c{.method = "POST",
+         .path = "/containers/" + pathSegment(id) + "/rename",
+         .what = "renaming container " + std::string(id) + " to " + std::string(new_name)};
+  c.query.emplace_back("name", std::string(new_name));
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::pauseContainer(std::string_view id) {
+  Call c{.method = "POST",
+         .path = "/containers/" + pathSegment(id) + "/pause",
+         .what = "pausing container " + std::string(id)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<void> Client::unpauseContainer(std::string_view id) {
+  Call c{.method = "POST",
+         .path = "/containers/" + pathSegment(id) + "/unpause",
+         .what = "unpausing container " + std::string(id)};
+  return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
+}
+
+Result<ExecResult> Client::exec(std::string_view id, const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout, std::string_view user) {
+  nlohmann::json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"Cmd", argv}};
+  if (!user.empty()) create["User"] = user;
+  Call c{.method = "POST",
+         .path = "/containers/" + pathSegment(id) + "/exec",
+         .body = create.dump(),
+         .json_body = true,
+         .what = "creating an exec in " + std::string(id)};
+  auto created = checkStatus(call(c), c.what);
+  if (!created) return fail(created.error());
+  auto exec_id = parseIdReply(created->body);
+  if (!exec_id) return fail(exec_id.error().wrap(c.what));
+  ExecResult result;
+  constexpr std::size_t kKeep = 64 * 1024;
+  LogDemuxer demux(false, [&](const LogFrame& frame) {
+    result.output.append(frame.data);
+    if (result.output.size() > kKeep) result.output.erase(0, result.output.size() - kKeep);
+    return true;
+  });
+  Call start{.method = "POST",
+             .path = "/exec/" + pathSegment(*exec_id) + "/start",
+             .body = R"({"Detach":false,"Tty":false})",
+             .json_body = true,
+             .timeout = timeout,
+             .what = "running `" + (argv.empty() ? std::string() : argv.front()) + "` in " + std::string(id)};
+  auto ran = checkStatus(streamCall(
+                             start, {}, [&](std::string_view chunk) { return demux.feed(chunk); }, nullptr),
+                         start.what);
+  if (!ran) return fail(ran.error());
+  Call inspect{.path = "/exec/" + pathSegment(*exec_id) + "/json", .what = "reading the exec's exit code"};
+  auto state = checkStatus(call(inspect), inspect.what);
+  if (!state) return fail(state.error());
+  auto j = nlohmann::json::parse(state->body, nullptr, false);
+  if (!j.is_object() || !j["ExitCode"].is_number_integer()) {
+    return fail(Error{ErrorCode::kProtocol, "unexpected exec inspect reply", {inspect.what}});
+  }
+  result.exit_code = j["ExitCode"].get<int>();
+  return result;
 }
 
 Result<void> Client::killContainer(std::string_view id, std::string_view signal) {
@@ -469,7 +544,7 @@ Result<void> Client::loadImage(std::string tar) {
   c.query.emplace_back("quiet", "1");
   auto target = versionedTarget(c);
   if (!target) return fail(target.error());
-  HttpRequest request{c.method, *target, {{"Content-Type", "application/x-tar"}}, c.body, c.timeout};
+  HttpRequest request{c.method, *target, {{"Content-Type", "application/x-tar"}}, c.body, {}, c.timeout};
   auto response = checkStatus(transport_.send(request), c.what);
   if (!response) return fail(response.error());
   // Progress arrives as JSON lines; a failure is a line with "error" even though the status was 200.
@@ -626,6 +701,20 @@ Result<void> Client::putArchive(std::string_view id, std::string_view dir, std::
          .what = "copying a tar into " + std::string(id) + ":" + std::string(dir)};
   c.query.emplace_back("path", std::string(dir));
   auto response = checkStatus(streamCall(c, {}, [](std::string_view) { return true; }, nullptr), c.what);
+  if (!response) return fail(response.error());
+  return {};
+}
+
+Result<void> Client::putArchive(std::string_view id, std::string_view dir, const BodySource& source, Cancel cancel) {
+  Call c{.method = "PUT",
+         .path = "/containers/" + pathSegment(id) + "/archive",
+         .body_source = source,
+         .timeout = std::chrono::milliseconds(-1),
+         .what = "copying a tar into " + std::string(id) + ":" + std::string(dir)};
+  c.query.emplace_back("path", std::string(dir));
+  auto response = checkStatus(streamCall(
+                                  c, {}, [](std::string_view) { return true; }, cancel),
+                              c.what);
   if (!response) return fail(response.error());
   return {};
 }

@@ -46,6 +46,11 @@ struct EventQuery {
   Filters filters;
 };
 
+struct ExecResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr interleaved, at most the last 64 KiB
+};
+
 struct LogOptions {
   bool stdout_stream = true, stderr_stream = true;
   bool follow = false;
@@ -90,6 +95,15 @@ class Client {
   // How long a stop or restart request may take: the grace period (given, or the container's StopTimeout
   // read by an inspect) plus 30 s.
   std::chrono::milliseconds stopBudget(std::string_view id, std::optional<int> timeout_s);
+  // POST /containers/{id}/rename?name=NEW
+  Result<void> renameContainer(std::string_view id, std::string_view new_name);
+  // POST /containers/{id}/pause and /unpause (the cgroup freezer: processes stop, nothing is signalled).
+  Result<void> pauseContainer(std::string_view id);
+  Result<void> unpauseContainer(std::string_view id);
+  // Runs `argv` in the running container `id` (as `user`, "" = the container's) and waits for it: POST
+  // /containers/{id}/exec, /exec/{eid}/start attached, GET /exec/{eid}/json for the exit code.
+  Result<ExecResult> exec(std::string_view id, const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                          std::string_view user = "");
   Result<void> killContainer(std::string_view id, std::string_view signal = "SIGKILL");
   Result<void> removeContainer(std::string_view id, const RemoveOptions& options = {});
   // Returns the daemon's warnings, if any.
@@ -122,6 +136,8 @@ class Client {
   Result<bool> networkExists(std::string_view name);
   Result<void> createNetwork(std::string_view name, const Labels& labels = {});
   Result<void> connectNetwork(std::string_view network, std::string_view container);
+  // The same with an EndpointConfig (aliases, IPAMConfig, links) as the create body's NetworkingConfig holds it.
+  Result<void> connectNetwork(std::string_view network, std::string_view container, const std::string& endpoint_json);
   // POST /images/create: pulls `reference` (name:tag or name@digest); the stream's error message fails it.
   Result<void> pullImage(std::string_view reference);
 
@@ -151,6 +167,8 @@ class Client {
                               Cancel cancel = nullptr);
   // PUT /containers/{id}/archive: extracts the tar `tar` into the existing directory `dir`.
   Result<void> putArchive(std::string_view id, std::string_view dir, std::string tar);
+  // The same with the tar read from `source` as it is sent (memory stays flat whatever its size).
+  Result<void> putArchive(std::string_view id, std::string_view dir, const BodySource& source, Cancel cancel = nullptr);
   Result<PathStat> statPath(std::string_view id, std::string_view path);
 
  private:

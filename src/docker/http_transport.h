@@ -17,11 +17,18 @@
 
 namespace shipshape::docker {
 
+// Fills `buffer` with up to `size` bytes of a streamed request body; returns how many (0 = the body is complete)
+// or kUploadAbort to abandon the request (reported as kCancelled).
+using BodySource = std::function<std::size_t(char* buffer, std::size_t size)>;
+inline constexpr std::size_t kUploadAbort = static_cast<std::size_t>(-1);
+
 struct HttpRequest {
   std::string method = "GET";
   std::string target;  // path and query, already encoded: /v1.41/containers/json?all=1
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the body is read from here as it is sent (chunked transfer encoding) and `body` is ignored.
+  BodySource body_source;
   // 0 means "use the transport's default"; streams pass a negative value for "no limit".
   std::chrono::milliseconds timeout{0};
 };

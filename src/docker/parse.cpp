@@ -519,4 +519,12 @@ std::string parseErrorMessage(std::string_view body) {
   return raw.empty() ? "(no message)" : raw;
 }
 
+Result<std::string> parseIdReply(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("Id") || !j["Id"].is_string()) {
+    return fail(ErrorCode::kProtocol, "unexpected reply (no \"Id\"): " + std::string(text.substr(0, 200)));
+  }
+  return j["Id"].get<std::string>();
+}
+
 }  // namespace shipshape::docker

@@ -22,6 +22,8 @@ Result<DiskUsage> parseDiskUsage(std::string_view json);
 Result<Event> parseEvent(std::string_view json_line);
 Result<StatsSample> parseStats(std::string_view json);
 // X-Docker-Container-Path-Stat: base64 of a JSON object.
+// {"Id": "..."} as create calls (containers, execs) answer.
+Result<std::string> parseIdReply(std::string_view json);
 Result<PathStat> parsePathStatHeader(std::string_view base64);
 // The daemon's error body {"message": "..."}; the raw body when it is not JSON.
 std::string parseErrorMessage(std::string_view body);

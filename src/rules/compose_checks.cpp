@@ -8,46 +8,12 @@
 #include "rules/image_ref.h"
 #include "rules/policy.h"
 #include "rules/secrets.h"
+#include "rules/stateful_images.h"
 
 namespace shipshape::rules {
 namespace {
 
 using compose::Node;
-
-// Known stateful images and where they keep their data.
-struct StatefulImage {
-  const char* name;
-  std::vector<const char*> paths;
-};
-const std::vector<StatefulImage>& statefulImages() {
-  static const std::vector<StatefulImage> kImages = {
-      {"postgres", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
-      {"postgis", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
-      {"timescaledb", {"/var/lib/postgresql/data", "/var/lib/postgresql"}},
-      {"mysql", {"/var/lib/mysql"}},
-      {"mariadb", {"/var/lib/mysql"}},
-      {"percona", {"/var/lib/mysql"}},
-      {"mongo", {"/data/db"}},
-      {"mongodb", {"/data/db"}},
-      {"redis", {"/data"}},
-      {"valkey", {"/data"}},
-      {"elasticsearch", {"/usr/share/elasticsearch/data"}},
-      {"opensearch", {"/usr/share/opensearch/data"}},
-      {"rabbitmq", {"/var/lib/rabbitmq"}},
-      {"influxdb", {"/var/lib/influxdb", "/var/lib/influxdb2"}},
-      {"cassandra", {"/var/lib/cassandra"}},
-      {"couchdb", {"/opt/couchdb/data"}},
-      {"neo4j", {"/data"}},
-      {"clickhouse-server", {"/var/lib/clickhouse"}},
-      {"minio", {"/data"}},
-      {"zookeeper", {"/data", "/datalog"}},
-      {"etcd", {"/etcd-data", "/var/lib/etcd"}},
-      {"kafka", {"/var/lib/kafka/data", "/bitnami/kafka"}},
-      {"nats", {"/data"}},
-      {"memcached", {}},  // in-memory by design: nothing to persist
-  };
-  return kImages;
-}
 
 struct Mount {
   std::string type;  // volume, bind, tmpfs

@@ -7,12 +7,20 @@
 
 namespace shipshape::testing {
 
+namespace {
+
+la_ssize_t appendTo(archive*, void* client, const void* buffer, size_t length) {
+  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+  return static_cast<la_ssize_t>(length);
+}
+
+}  // namespace
+
 std::string makeTar(const std::map<std::string, std::string>& files) {
-  std::vector<char> buffer(1 << 20);
-  size_t used = 0;
+  std::string out;  // grows with the content (volume tests write several MiB)
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
-  archive_write_open_memory(a, buffer.data(), buffer.size(), &used);
+  archive_write_open(a, &out, nullptr, appendTo, nullptr);
   for (const auto& [path, content] : files) {
     archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, path.c_str());
@@ -27,7 +35,7 @@ std::string makeTar(const std::map<std::string, std::string>& files) {
   }
   archive_write_close(a);
   archive_write_free(a);
-  return std::string(buffer.data(), used);
+  return out;
 }
 
 Result<std::map<std::string, std::string>> readTar(const std::string& tar) {

@@ -1,0 +1,133 @@
+#include "volumes/helper.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "common/sha256.h"
+
+namespace shipshape::volumes {
+namespace {
+
+la_ssize_t appendTo(struct archive*, void* client, const void* buffer, size_t length) {
+  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
+  return static_cast<la_ssize_t>(length);
+}
+
+struct TarFile {
+  std::string name;
+  std::string content;
+  bool directory = false;
+};
+
+// A plain ustar of `files`, in memory (they are a few hundred bytes).
+std::string tarOf(const std::vector<TarFile>& files) {
+  std::string out;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_ustar(a);
+  archive_write_open(a, &out, nullptr, appendTo, nullptr);
+  for (const auto& f : files) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, f.name.c_str());
+    archive_entry_set_filetype(e, f.directory ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e, f.directory ? 0755 : 0644);
+    archive_entry_set_size(e, f.directory ? 0 : static_cast<la_int64_t>(f.content.size()));
+    archive_write_header(a, e);
+    if (!f.directory) archive_write_data(a, f.content.data(), f.content.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+// `docker save` layout: manifest.json, the config, one layer holding the mount point.
+std::string helperImageTar() {
+  std::string layer = tarOf({{"volume/", "", true}});
+  std::string layer_digest = Sha256::of(layer);
+  nlohmann::json config = {
+      {"architecture", "amd64"},
+      {"os", "linux"},
+      {"created", "2026-01-01T00:00:00Z"},
+      {"config",
+       {{"Cmd", {"/never-started"}},
+        {"Labels",
+         {{"org.opencontainers.image.title", "shipshape volume helper"},
+          {"org.opencontainers.image.description",
+           "created, never started: the engine mounts its volume for the archive endpoint"}}}}},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", {"sha256:" + layer_digest}}}},
+      {"history", {{{"created", "2026-01-01T00:00:00Z"}, {"created_by", "shipshape volume helper"}}}}};
+  std::string config_text = config.dump();
+  std::string config_name = Sha256::of(config_text) + ".json";
+  nlohmann::json manifest = nlohmann::json::array(
+      {{{"Config", config_name}, {"RepoTags", {kHelperImage}}, {"Layers", {layer_digest + "/layer.tar"}}}});
+  return tarOf({{"manifest.json", manifest.dump(), false},
+                {config_name, config_text, false},
+                {layer_digest + "/", "", true},
+                {layer_digest + "/layer.tar", layer, false}});
+}
+
+std::string randomSuffix() {
+  std::random_device rd;
+  std::uniform_int_distribution<int> hex(0, 15);
+  std::string s;
+  for (int i = 0; i < 8; ++i) s.push_back("0123456789abcdef"[hex(rd)]);
+  return s;
+}
+
+}  // namespace
+
+Result<void> ensureHelperImage(docker::Client& client) {
+  auto present = client.inspectImage(kHelperImage);
+  if (present) return {};
+  if (present.error().code != ErrorCode::kNotFound) return fail(present.error());
+  SHIPSHAPE_LOG(volumes, info, "loading the helper image {} (one empty directory, built here)", kHelperImage);
+  if (auto loaded = client.loadImage(helperImageTar()); !loaded) {
+    return fail(loaded.error().wrap("loading shipshape's helper image"));
+  }
+  return {};
+}
+
+Result<HelperContainer> HelperContainer::create(docker::Client& client, std::string_view volume, bool read_only,
+                                                std::string_view purpose) {
+  if (auto image = ensureHelperImage(client); !image) return fail(image.error());
+  nlohmann::json body = {
+      {"Image", kHelperImage},
+      {"Labels", {{"shipshape.helper", std::string(purpose)}, {"shipshape.volume", std::string(volume)}}},
+      {"NetworkDisabled", true},
+      {"HostConfig",
+       // NoCopy: an empty volume mounted over a directory of the image gets that directory's content and
+       // owner copied in; the helper must never change the volume's root (a database refuses a data
+       // directory that changed owner).
+       {{"Mounts",
+         {{{"Type", "volume"},
+           {"Source", std::string(volume)},
+           {"Target", kHelperMount},
+           {"ReadOnly", read_only},
+           {"VolumeOptions", {{"NoCopy", true}}}}}},
+        {"NetworkMode", "none"},
+        {"LogConfig", {{"Type", "none"}}}}}};
+  std::string name = "shipshape-" + std::string(purpose) + "-" + randomSuffix();
+  auto id = client.createContainerFromJson(body.dump(), name);
+  if (!id) return fail(id.error().wrap("creating a helper container for volume " + std::string(volume)));
+  return HelperContainer(client, *id);
+}
+
+HelperContainer::~HelperContainer() {
+  if (id_.empty()) return;
+  // Never `v=1`: the volume is the user's data.
+  docker::RemoveOptions options;
+  options.force = true;
+  if (auto removed = client_->removeContainer(id_, options); !removed) {
+    SHIPSHAPE_LOG(volumes, warn, "could not remove helper container {}: {}", id_.substr(0, 12),
+                  removed.error().message);
+  }
+}
+
+}  // namespace shipshape::volumes

@@ -1,0 +1,263 @@
+#include "volumes/restore.h"
+
+#include <chrono>
+#include <thread>
+
+#include "common/log.h"
+#include "volumes/backup.h"
+#include "volumes/byte_pipe.h"
+#include "volumes/helper.h"
+#include "volumes/restic.h"
+
+namespace shipshape::volumes {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The tar from `source` extracted into `volume` (a helper mounts it read-write at /volume; the tar's names
+// start with "volume/", as the archive endpoint wrote them).
+Result<void> uploadInto(docker::Client& client, const std::string& volume, const ReadFn& source,
+                        const std::function<bool()>& source_failed) {
+  auto helper = HelperContainer::create(client, volume, /*read_only=*/false, "restore");
+  if (!helper) return fail(helper.error());
+  auto put = client.putArchive(helper->id(), "/", [&](char* buffer, std::size_t size) -> std::size_t {
+    std::size_t n = source(buffer, size);
+    if (n == 0 && source_failed()) return docker::kUploadAbort;
+    return n;
+  });
+  if (!put) return fail(put.error().wrap("restoring into volume " + volume));
+  return {};
+}
+
+}  // namespace
+
+Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries) {
+  auto helper = HelperContainer::create(client, volume, /*read_only=*/true, "verify");
+  if (!helper) return fail(helper.error());
+  BytePipe pipe;
+  Result<TarScan> scan = fail(ErrorCode::kInternal, "not scanned");
+  std::jthread scanner([&] {
+    scan = scanTar([&](char* buffer, std::size_t size) { return pipe.read(buffer, size); }, "volume " + volume,
+                   max_entries);
+    // Done (or stopped early): the download stops too.
+    pipe.abort();
+  });
+  auto copied =
+      client.getArchive(helper->id(), kHelperMount, [&](std::string_view chunk) { return pipe.write(chunk); });
+  pipe.close();
+  scanner.join();
+  if (!scan) return fail(scan.error());
+  if (!copied && !(copied.error().code == ErrorCode::kCancelled && max_entries > 0)) {
+    return fail(copied.error().wrap("reading volume " + volume));
+  }
+  return scan;
+}
+
+Result<bool> volumeIsEmpty(docker::Client& client, const std::string& volume) {
+  auto scan = scanVolume(client, volume, 2);
+  if (!scan) return fail(scan.error());
+  for (const auto& e : scan->entries) {
+    if (e.path != ".") return false;
+  }
+  return true;
+}
+
+Result<std::int64_t> copyVolume(docker::Client& client, const std::string& from, const std::string& to) {
+  auto source = HelperContainer::create(client, from, /*read_only=*/true, "copy");
+  if (!source) return fail(source.error());
+  BytePipe pipe;
+  Result<void> uploaded = fail(ErrorCode::kInternal, "not uploaded");
+  std::jthread uploader([&] {
+    // A Client is one connection and not thread-safe: the upload gets its own.
+    docker::Client upload_client(client.endpoint());
+    uploaded = uploadInto(
+        upload_client, to, [&](char* b, std::size_t n) { return pipe.read(b, n); }, [&] { return pipe.aborted(); });
+    if (!uploaded) pipe.abort();
+  });
+  std::int64_t bytes = 0;
+  auto copied = client.getArchive(source->id(), kHelperMount, [&](std::string_view chunk) {
+    bytes += static_cast<std::int64_t>(chunk.size());
+    return pipe.write(chunk);
+  });
+  if (copied) {
+    pipe.close();
+  } else {
+    pipe.abort();
+  }
+  uploader.join();
+  if (!uploaded) return fail(uploaded.error());
+  if (!copied) return fail(copied.error().wrap("reading volume " + from));
+  return bytes;
+}
+
+Result<void> verifyBackup(const BackupRecord& record) {
+  const Manifest& m = record.manifest;
+  Result<TarScan> scan = fail(ErrorCode::kInternal, "not scanned");
+  if (!record.archive_path.empty()) {
+    auto reader = DecompressedReader::open(record.archive_path);
+    if (!reader) return fail(reader.error());
+    scan = scanTar([&](char* b, std::size_t n) { return reader->read(b, n); }, record.archive_path);
+    if (!reader->error().empty()) return fail(ErrorCode::kIo, reader->error());
+    if (!scan) return fail(scan.error());
+    std::string sha = reader->fileSha256();
+    if (sha != m.archive_sha256) {
+      return fail(ErrorCode::kIo, record.archive_path + ": sha256 " + sha.substr(0, 12) + "…, the manifest says " +
+                                      m.archive_sha256.substr(0, 12) + "… (the archive was changed or damaged)");
+    }
+  } else {
+    auto target = parseResticTarget("restic:" + m.restic_repository);
+    if (!target) return fail(target.error());
+    auto dump = startResticDump(*target, m.restic_snapshot, m.volume);
+    if (!dump) return fail(dump.error());
+    scan = scanTar(
+        [&](char* b, std::size_t n) { return static_cast<std::size_t>(std::max(0L, (*dump)->readStdout(b, n))); },
+        "restic snapshot " + m.restic_snapshot);
+    if (auto finished = finishResticDump(**dump); !finished) return fail(finished.error());
+    if (!scan) return fail(scan.error());
+  }
+  if (auto diff = firstDifference(m.entries, scan->entries)) {
+    return fail(ErrorCode::kIo, record.id + ": " + *diff);
+  }
+  return {};
+}
+
+namespace {
+
+// The backup's tar into `volume`, then the volume read back and compared with the manifest.
+Result<void> restoreInto(docker::Client& client, const BackupRecord& record, const std::string& volume,
+                         RestoreResult& result, const std::function<void(std::int64_t)>& progress) {
+  const Manifest& m = record.manifest;
+  auto t0 = Clock::now();
+  std::int64_t bytes = 0;
+  auto counted = [&](std::size_t n) {
+    bytes += static_cast<std::int64_t>(n);
+    if (progress) progress(bytes);
+    return n;
+  };
+  if (!record.archive_path.empty()) {
+    auto reader = DecompressedReader::open(record.archive_path);
+    if (!reader) return fail(reader.error());
+    auto up = uploadInto(
+        client, volume, [&](char* b, std::size_t n) { return counted(reader->read(b, n)); },
+        [&] { return !reader->error().empty(); });
+    if (!reader->error().empty()) return fail(ErrorCode::kIo, reader->error());
+    if (!up) return fail(up.error());
+    std::string sha = reader->fileSha256();
+    if (sha != m.archive_sha256) {
+      return fail(ErrorCode::kIo, record.archive_path + ": sha256 " + sha.substr(0, 12) + "…, the manifest says " +
+                                      m.archive_sha256.substr(0, 12) + "… (the archive was changed or damaged)");
+    }
+  } else {
+    auto target = parseResticTarget("restic:" + m.restic_repository);
+    if (!target) return fail(target.error());
+    auto dump = startResticDump(*target, m.restic_snapshot, m.volume);
+    if (!dump) return fail(dump.error());
+    bool read_failed = false;
+    auto up = uploadInto(
+        client, volume,
+        [&](char* b, std::size_t n) -> std::size_t {
+          long got = (*dump)->readStdout(b, n);
+          if (got < 0) read_failed = true;
+          return counted(static_cast<std::size_t>(std::max(0L, got)));
+        },
+        [&] { return read_failed; });
+    if (auto finished = finishResticDump(**dump); !finished) return fail(finished.error());
+    if (!up) return fail(up.error());
+  }
+  result.tar_bytes = bytes;
+  result.restore_seconds = since(t0);
+  auto t1 = Clock::now();
+  auto scan = scanVolume(client, volume);
+  if (!scan) return fail(scan.error());
+  if (auto diff = firstDifference(m.entries, scan->entries)) {
+    return fail(ErrorCode::kIo, "volume " + volume + " after the restore: " + *diff);
+  }
+  result.files = scan->files;
+  result.verify_seconds = since(t1);
+  return {};
+}
+
+}  // namespace
+
+Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& options) {
+  auto record = findBackup(options.dir, options.backup);
+  if (!record) return fail(record.error());
+  RestoreResult result;
+  result.backup_id = record->id;
+  result.volume = options.volume;
+  auto existing = client.inspectVolume(options.volume);
+  if (!existing && existing.error().code != ErrorCode::kNotFound) return fail(existing.error());
+  if (!existing) {
+    auto created = client.createVolume(options.volume, {{"shipshape.restored-from", record->id}});
+    if (!created) return fail(created.error());
+    result.created = true;
+    if (auto done = restoreInto(client, *record, options.volume, result, options.progress); !done) {
+      return fail(done.error());
+    }
+    return result;
+  }
+  auto empty = volumeIsEmpty(client, options.volume);
+  if (!empty) return fail(empty.error());
+  if (*empty) {
+    if (auto done = restoreInto(client, *record, options.volume, result, options.progress); !done) {
+      return fail(done.error());
+    }
+    return result;
+  }
+  if (!options.force) {
+    return fail(ErrorCode::kConflict, "volume " + options.volume +
+                                          " is not empty; restore into a new volume (--volume NEW) or replace its "
+                                          "content with --force");
+  }
+  // --force: nothing of the target is touched until the backup has been restored beside it and verified, and
+  // what it held is itself backed up first.
+  auto users = volumeUsers(client, options.volume);
+  if (!users) return fail(users.error());
+  if (!users->empty()) {
+    std::string names;
+    for (const auto& u : *users) names += (names.empty() ? "" : ", ") + u.name;
+    return fail(ErrorCode::kConflict, "volume " + options.volume + " is used by " + names +
+                                          "; remove those containers first (their volume cannot be replaced under "
+                                          "them), or restore into a new volume");
+  }
+  std::string scratch = options.volume + "-restore-" + backupTimestamp();
+  auto scratch_created = client.createVolume(scratch, {{"shipshape.restored-from", record->id}});
+  if (!scratch_created) return fail(scratch_created.error());
+  if (auto done = restoreInto(client, *record, scratch, result, options.progress); !done) {
+    (void)client.removeVolume(scratch, true);
+    return fail(done.error().wrap("restoring beside " + options.volume + " (the volume was not touched)"));
+  }
+  BackupOptions save;
+  save.volume = options.volume;
+  save.dir = options.dir;
+  save.consistency = ConsistencyMode::kNone;
+  auto saved = runBackup(client, save);
+  if (!saved) {
+    (void)client.removeVolume(scratch, true);
+    return fail(saved.error().wrap("saving what " + options.volume + " held before replacing it (it was not touched)"));
+  }
+  result.previous_content = saved->manifest_path;
+  const auto& old = *existing;
+  if (auto removed = client.removeVolume(options.volume); !removed) return fail(removed.error());
+  auto recreated = client.createVolume(options.volume, old.labels, old.driver);
+  if (!recreated) {
+    return fail(recreated.error().wrap("volume " + options.volume + " was removed; its verified restore is in " +
+                                       scratch + " and its previous content in " + result.previous_content));
+  }
+  if (auto copied = copyVolume(client, scratch, options.volume); !copied) {
+    return fail(copied.error().wrap("the verified restore is in " + scratch + ", the previous content in " +
+                                    result.previous_content));
+  }
+  auto scan = scanVolume(client, options.volume);
+  if (!scan) return fail(scan.error());
+  if (auto diff = firstDifference(record->manifest.entries, scan->entries)) {
+    return fail(ErrorCode::kIo, "volume " + options.volume + " after the swap: " + *diff +
+                                    " (the verified restore is in " + scratch + ")");
+  }
+  (void)client.removeVolume(scratch, true);
+  return result;
+}
+
+}  // namespace shipshape::volumes

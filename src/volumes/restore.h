@@ -1,0 +1,47 @@
+// Reading a volume's entries back, copying a volume into another, restoring a backup into a volume, and
+// verifying a backup — all through helper containers and the archive endpoint, streamed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "docker/client.h"
+#include "volumes/backup_catalog.h"
+#include "volumes/tar_scan.h"
+
+namespace shipshape::volumes {
+
+// Every entry of `volume`, with each file's sha256 (`max_entries` > 0: stop early).
+Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries = 0);
+Result<bool> volumeIsEmpty(docker::Client& client, const std::string& volume);
+
+// Streams `from`'s content into the existing volume `to` (GET archive -> PUT archive, no copy on disk).
+Result<std::int64_t> copyVolume(docker::Client& client, const std::string& from, const std::string& to);
+
+// A backup checked against its manifest: the archive's sha256, then every entry (type, mode, owner, size,
+// sha256, link targets) as read back from the archive or the restic snapshot. The error names the first
+// difference.
+Result<void> verifyBackup(const BackupRecord& record);
+
+struct RestoreOptions {
+  std::string dir;     // where backups are
+  std::string backup;  // as findBackup takes it
+  std::string volume;  // the target
+  bool force = false;  // a non-empty target: restore beside it, verify, then replace it
+  std::function<void(std::int64_t)> progress;
+};
+
+struct RestoreResult {
+  std::string backup_id;
+  std::string volume;
+  bool created = false;          // the target volume did not exist
+  std::string previous_content;  // --force: the backup taken of what the target held before
+  std::int64_t tar_bytes = 0, files = 0;
+  double restore_seconds = 0, verify_seconds = 0;
+};
+
+Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& options);
+
+}  // namespace shipshape::volumes

@@ -1,0 +1,223 @@
+// The volume tools' pure parts: manifests, retention, schedules, the recreate plan, the pipe, atomic files,
+// and reading back archives that were damaged.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/file.h"
+#include "support/fixtures.h"
+#include "support/scoped.h"
+#include "support/tar_util.h"
+#include "volumes/archive_writer.h"
+#include "volumes/backup_catalog.h"
+#include "volumes/byte_pipe.h"
+#include "volumes/inventory.h"
+#include "volumes/manifest.h"
+#include "volumes/migrate.h"
+#include "volumes/tar_scan.h"
+
+namespace shipshape::volumes {
+namespace {
+
+using testing::ScopedTempDir;
+
+ManifestEntry file(std::string path, std::string sha, std::int64_t size = 5) {
+  return ManifestEntry{std::move(path), "file", 0644, 65534, 65534, size, 1700000000, "", std::move(sha)};
+}
+
+TEST(Manifest, RoundTripsThroughJson) {
+  Manifest m;
+  m.volume = "pgdata";
+  m.created = "2026-12-01T10:00:00Z";
+  m.archive = "20261201T100000Z.tar.zst";
+  m.compression = "zstd";
+  m.archive_sha256 = std::string(64, 'a');
+  m.restic_repository = "/srv/restic";
+  m.restic_snapshot = "cfa9df57";
+  m.entries = {{".", "dir", 0700, 999, 999, 0, 1, "", ""},
+               file("a", std::string(64, 'b')),
+               {"l", "symlink", 0777, 0, 0, 0, 1, "a", ""},
+               {"s", "file", 04755, 0, 0, 0, 1, "", std::string(64, 'c')}};
+  auto back = manifestFromJson(manifestToJson(m), "m.json");
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->entries, m.entries);
+  EXPECT_EQ(back->restic_snapshot, "cfa9df57");
+  EXPECT_EQ(back->entries[3].mode, 04755u);
+}
+
+TEST(Manifest, BadJsonNamesFileLineAndColumn) {
+  auto m = manifestFromJson("{\n  \"format\": 1,\n  oops\n}", "/b/x.manifest.json");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("/b/x.manifest.json:3:3"), std::string::npos) << m.error().message;
+  auto newer = manifestFromJson(R"({"format": 9, "volume": "v", "entries": []})", "x");
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("format 9"), std::string::npos);
+}
+
+TEST(Manifest, FirstDifferenceNamesThePathAndWhat) {
+  std::vector<ManifestEntry> want = {file("a", std::string(64, '1')), file("b", std::string(64, '2'))};
+  EXPECT_FALSE(firstDifference(want, want));
+  auto changed = want;
+  changed[1].sha256 = std::string(64, '3');
+  EXPECT_EQ(firstDifference(want, changed).value_or("").substr(0, 11), "b: sha256 3");
+  changed = want;
+  changed[0].mode = 0600;
+  EXPECT_EQ(firstDifference(want, changed).value_or(""), "a: mode 0600, expected 0644");
+  changed = want;
+  changed[0].uid = 0;
+  EXPECT_EQ(firstDifference(want, changed).value_or(""), "a: owner 0:65534, expected 65534:65534");
+  changed = want;
+  changed.pop_back();
+  EXPECT_EQ(firstDifference(want, changed).value_or(""), "b: missing");
+  changed = want;
+  changed.push_back(file("c", ""));
+  EXPECT_EQ(firstDifference(want, changed).value_or(""), "c: not in the backup");
+}
+
+BackupRecord at(const std::string& volume, const std::string& iso) {
+  BackupRecord r;
+  r.manifest.volume = volume;
+  r.id = volume + "@" + iso;
+  std::tm tm{};
+  strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r.created = timegm(&tm);
+  return r;
+}
+
+TEST(Prune, KeepsLastAndOnePerDayPerVolume) {
+  std::vector<BackupRecord> all = {at("a", "2026-11-28T01:00:00Z"), at("a", "2026-11-29T01:00:00Z"),
+                                   at("a", "2026-11-29T13:00:00Z"), at("a", "2026-11-30T01:00:00Z"),
+                                   at("a", "2026-11-30T13:00:00Z"), at("b", "2026-11-01T00:00:00Z")};
+  auto remove = prunePlan(all, KeepPolicy{.last = 1, .daily = 2});
+  std::vector<std::string> ids;
+  ids.reserve(remove.size());
+  for (const auto& r : remove) ids.push_back(r.id);
+  // Kept: a's newest (30th 13:00, also the 30th's daily), the 29th's newest; b's only one.
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"a@2026-11-30T01:00:00Z", "a@2026-11-29T01:00:00Z", "a@2026-11-28T01:00:00Z"}));
+}
+
+TEST(Schedule, PeriodsFromNamesAndCron) {
+  EXPECT_EQ(schedulePeriodSeconds("@hourly"), 3600);
+  EXPECT_EQ(schedulePeriodSeconds("@daily"), 86400);
+  EXPECT_EQ(schedulePeriodSeconds("30 2 * * *"), 86400);
+  EXPECT_EQ(schedulePeriodSeconds("15 * * * *"), 3600);
+  EXPECT_EQ(schedulePeriodSeconds("0 3 * * 0"), 7 * 86400);
+  EXPECT_EQ(schedulePeriodSeconds("every day"), -1);
+}
+
+TEST(RecreatePlan, ReplacesTheAnonymousVolumeAndKeepsTheRest) {
+  nlohmann::json inspect = {
+      {"Id", "0123456789abcdef0123"},
+      {"Image", "sha256:feed"},
+      {"Config",
+       {{"Hostname", "0123456789ab"},
+        {"Image", "db:1"},
+        {"Env", {"A=1"}},
+        {"Labels", {{"x", "y"}}},
+        {"Volumes", {{"/data", nlohmann::json::object()}}}}},
+      {"HostConfig",
+       {{"NetworkMode", "appnet"},
+        {"Binds", {"/srv/conf:/conf:ro"}},
+        {"RestartPolicy", {{"Name", "always"}}},
+        {"PortBindings", {{"8080/tcp", {{{"HostPort", "18080"}}}}}}}},
+      {"Mounts", {{{"Type", "volume"}, {"Name", std::string(64, 'f')}, {"Destination", "/data"}, {"RW", true}}}},
+      {"NetworkSettings",
+       {{"Networks", {{"appnet", {{"Aliases", {"db", "0123456789ab"}}}}, {"other", {{"Aliases", {"db-other"}}}}}}}}};
+  auto plan = recreatePlan(inspect.dump(), {{"/data", "app-data"}}, "/data=" + std::string(64, 'f'));
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto body = nlohmann::json::parse(plan->body);
+  EXPECT_EQ(body["Image"], "sha256:feed");
+  EXPECT_FALSE(body.contains("Hostname"));
+  EXPECT_EQ(body["Env"], nlohmann::json({"A=1"}));
+  EXPECT_EQ(body["Labels"]["x"], "y");
+  EXPECT_EQ(body["HostConfig"]["Binds"], nlohmann::json({"/srv/conf:/conf:ro"}));
+  EXPECT_EQ(body["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"], "18080");
+  EXPECT_EQ(body["HostConfig"]["RestartPolicy"]["Name"], "always");
+  ASSERT_EQ(body["HostConfig"]["Mounts"].size(), 1u);
+  EXPECT_EQ(body["HostConfig"]["Mounts"][0]["Source"], "app-data");
+  EXPECT_EQ(body["HostConfig"]["Mounts"][0]["Target"], "/data");
+  EXPECT_EQ(body["NetworkingConfig"]["EndpointsConfig"]["appnet"]["Aliases"], nlohmann::json({"db"}));
+  ASSERT_EQ(plan->extra_networks.size(), 1u);
+  EXPECT_EQ(plan->extra_networks[0].first, "other");
+}
+
+TEST(BytePipe, CarriesEverythingInOrderWithBoundedMemory) {
+  BytePipe pipe(1024);
+  std::string sent, received;
+  for (int i = 0; i < 2000; ++i) sent += std::to_string(i) + ",";
+  std::jthread writer([&] {
+    for (std::size_t at = 0; at < sent.size(); at += 100)
+      EXPECT_TRUE(pipe.write(std::string_view(sent).substr(at, 100)));
+    pipe.close();
+  });
+  char buffer[77];
+  while (std::size_t n = pipe.read(buffer, sizeof buffer)) received.append(buffer, n);
+  writer.join();
+  EXPECT_EQ(received, sent);
+}
+
+TEST(BytePipe, AbortStopsABlockedWriter) {
+  BytePipe pipe(10);
+  ASSERT_TRUE(pipe.write("0123456789"));
+  bool second = true;
+  std::jthread writer([&] { second = pipe.write("more"); });
+  pipe.abort();
+  writer.join();
+  EXPECT_FALSE(second);
+}
+
+TEST(AtomicFile, OnlyCommitGivesTheFinalName) {
+  ScopedTempDir dir("atomic");
+  std::string path = dir.path() + "/b.tar.zst";
+  {
+    auto f = AtomicFile::create(path);
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(f->write("partial"));
+    EXPECT_TRUE(std::filesystem::exists(f->partialPath()));
+    EXPECT_TRUE(isPartialFileName(std::filesystem::path(f->partialPath()).filename().string()));
+  }  // destroyed without commit
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  ASSERT_TRUE(writeFileAtomic(path, "whole"));
+  EXPECT_EQ(testing::readText(path), "whole");
+}
+
+// A backup file written by ArchiveWriter reads back entry for entry; one flipped byte or a cut is caught.
+TEST(ArchiveWriter, ZstdArchiveReadsBackAndDamageIsCaught) {
+  ScopedTempDir dir("archive");
+  std::string tar = testing::makeTar({{"volume/a.txt", "alpha"}, {"volume/sub/b.bin", std::string(300000, 'b')}});
+  std::string path = dir.path() + "/x.tar.zst";
+  auto w = ArchiveWriter::create(path, Compression::kZstd);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE((*w)->write(tar));
+  ASSERT_TRUE((*w)->finish());
+  auto scan = scanTarFile(path);
+  ASSERT_TRUE(scan) << scan.error().message;
+  ASSERT_EQ(scan->files, 2);
+  EXPECT_EQ(scan->entries[0].path, "a.txt");
+  EXPECT_EQ(scan->entries[1].size, 300000);
+
+  std::string bytes = testing::readText(path);
+  {
+    std::string cut = bytes.substr(0, bytes.size() / 2);
+    std::ofstream(dir.path() + "/cut.tar.zst", std::ios::binary) << cut;
+    EXPECT_FALSE(scanTarFile(dir.path() + "/cut.tar.zst"));
+  }
+  auto reader = DecompressedReader::open(path);
+  ASSERT_TRUE(reader);
+  char buffer[4096];
+  std::string plain;
+  while (std::size_t n = reader->read(buffer, sizeof buffer)) plain.append(buffer, n);
+  EXPECT_EQ(plain, tar);
+  EXPECT_EQ(reader->fileSha256(), (*w)->sha256());
+}
+
+}  // namespace
+}  // namespace shipshape::volumes
