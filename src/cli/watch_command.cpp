@@ -1,7 +1,8 @@
 // shipshape watch: the guardian's main loop. It heals (event-driven restarts of unhealthy containers,
 // crash-loop detection, start-up reconcile), guards resources, carries daemon outages through (drain/undrain
-// hooks, the downtime measured), hosts the deploy proxy and serves /metrics; every incident is recorded with
-// its times. It runs until SIGTERM or SIGINT and then stops within about a second.
+// hooks, the downtime measured), hosts the deploy proxy, backs up labelled volumes on their schedules (and
+// test-restores them), keeps the anonymous volume of a removed database (data-at-risk) and serves /metrics; every
+// incident is recorded with its times. It runs until SIGTERM or SIGINT and then stops within about a second.
 //
 // Lifetimes: one owner, `Guardian`, whose members are declared in start-up order, so they are destroyed in
 // the reverse order. The incident store's listener (alerts, counters) is installed before anything else uses
@@ -38,6 +39,8 @@
 #include "serve/metrics.h"
 #include "store/incident_store.h"
 #include "store/release_store.h"
+#include "volumes/backup_scheduler.h"
+#include "volumes/data_at_risk.h"
 
 namespace shipshape::cli {
 namespace {
@@ -180,6 +183,8 @@ class Guardian {
                                             .host_is_engine = local_engine});
     resource_guard_ = std::make_unique<guard::ResourceGuard>(
         *client_, *store_, settings_.resources, nowMs, [this](const std::string& id) { sampler_->markChanged(id); });
+    backups_ = std::make_unique<volumes::BackupScheduler>(client_->endpoint(), *store_, settings_.backups, nowMs);
+    data_at_risk_ = std::make_unique<volumes::DataAtRiskWatch>(*client_, *store_, settings_.backups.backup_dir, nowMs);
   }
 
   Result<void> startEndpoints() {
@@ -190,6 +195,7 @@ class Guardian {
       auto [snap, st] = published_.get();
       std::string body = serve::renderMetrics(*snap, st);
       if (proxy_host_) body += proxy_host_->metrics();
+      body += backups_->metrics();
       return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = body};
     };
     so.routes["/healthz"] = [this, stall_ms] {
@@ -204,8 +210,10 @@ class Guardian {
     return {};
   }
 
-  // Containers that are already unhealthy: at start-up, and again after every daemon outage.
+  // Containers that are already unhealthy, and what stateful containers mount: at start-up, and again after
+  // every daemon outage.
   void reconcile() {
+    data_at_risk_->refresh();
     if (auto sick = client_->listContainers({.all = false, .filters = {{"health", {"unhealthy"}}}})) {
       for (const auto& c : *sick) {
         for (const auto& d : healer_->onAlreadyUnhealthy(c.id, c.name, c.labels, nowMs())) engine_->apply(d);
@@ -244,9 +252,10 @@ class Guardian {
 
   void startEvents() {
     docker::EventWatcherOptions watch_options;
-    // Only what the healer reads: health probes alone produce exec events every few seconds per container.
+    // Only what the healer and the data-at-risk watch read: health probes alone produce exec events every few seconds
+    // per container.
     watch_options.filters = {{"type", {"container"}},
-                             {"event", {"health_status", "die", "destroy", "start", "update", "oom"}}};
+                             {"event", {"health_status", "create", "die", "destroy", "start", "update", "oom"}}};
     watch_options.since = docker::sinceFromNanos(nowMs() * 1000000);
     // Reconnect fast: a refused connect on a local socket costs microseconds, and the outage's end is measured
     // from the moment the daemon answers.
@@ -292,6 +301,8 @@ class Guardian {
   std::unique_ptr<heal::HealEngine> engine_;
   std::unique_ptr<resources::Sampler> sampler_;
   std::unique_ptr<guard::ResourceGuard> resource_guard_;
+  std::unique_ptr<volumes::BackupScheduler> backups_;  // its worker joins (cancelling a running copy) first
+  std::unique_ptr<volumes::DataAtRiskWatch> data_at_risk_;
   Published published_;
   serve::GuardianStatus status_{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
   std::unique_ptr<serve::HttpServer> server_;
@@ -311,7 +322,13 @@ void Guardian::handle(const docker::Event& e) {
     if (e.action == "back") daemon_guard_->streamBack(e.time_nano / 1000000);
     return;
   }
-  // start/update change what the sampler tracks; the rest is the healer's.
+  // create/destroy are the data-at-risk watch's (destroy the healer's too); start/update change what the
+  // sampler tracks; the rest is the healer's.
+  if (e.action == "create") {
+    data_at_risk_->onCreate(e.actor_id);
+    return;
+  }
+  if (e.action == "destroy") data_at_risk_->onDestroy(e.actor_id, e.time_nano / 1000000);
   if (e.action == "start") {
     sampler_->markDirty();
     return;
@@ -378,6 +395,7 @@ void Guardian::run() {
       }
       if (!daemon_guard_->down()) {
         for (const auto& d : healer_->tick(last_tick)) engine_->apply(d);
+        backups_->tick(*client_);
       }
     }
     publish(std::move(snapshot));

@@ -3,6 +3,7 @@
 #include "common/format.h"
 #include "compose/project.h"
 #include "notify/webhook.h"
+#include "volumes/archive_writer.h"
 
 namespace shipshape::cli {
 namespace {
@@ -17,9 +18,14 @@ Result<double> seconds(const Node& n) {
   char* end = nullptr;
   double v = std::strtod(t.c_str(), &end);
   std::string unit(end);
-  double factor = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : unit == "h" ? 3600 : -1;
+  double factor = unit.empty() || unit == "s" ? 1
+                  : unit == "ms"              ? 0.001
+                  : unit == "m"               ? 60
+                  : unit == "h"               ? 3600
+                  : unit == "d"               ? 86400
+                                              : -1;
   if (t.empty() || end == t.c_str() || factor < 0 || v < 0) {
-    return fail(ErrorCode::kInvalidArgument, at(n) + ": expected a duration like 30s, 5m or 1h, not '" + t + "'");
+    return fail(ErrorCode::kInvalidArgument, at(n) + ": expected a duration like 30s, 5m, 1h or 7d, not '" + t + "'");
   }
   return v * factor;
 }
@@ -121,6 +127,26 @@ Result<void> readAlerts(const Node& a, WatchConfig& c) {
   return {};
 }
 
+Result<void> readBackups(const Node& b, WatchConfig& c) {
+  if (!b.isMap()) return fail(ErrorCode::kInvalidArgument, at(b) + ": backups must be a mapping");
+  if (const Node* d = b.get("dir")) {
+    if (d->text().empty() || d->text()[0] != '/') {
+      return fail(ErrorCode::kInvalidArgument, at(*d) + ": the backup directory must be an absolute path");
+    }
+    c.backup_dir = d->text();
+  }
+  if (const Node* z = b.get("compress")) {
+    if (auto ok = volumes::parseCompression(z->text()); !ok) {
+      return fail(ErrorCode::kInvalidArgument, at(*z) + ": " + ok.error().message);
+    }
+    c.backup_compress = z->text();
+  }
+  if (auto ok = optional(b, "rescan", seconds, &c.backup_rescan_s); !ok) return ok;
+  if (auto ok = optional(b, "retry", seconds, &c.backup_retry_s); !ok) return ok;
+  if (auto ok = optional(b, "restore_test_every", seconds, &c.restore_test_every_s); !ok) return ok;
+  return {};
+}
+
 }  // namespace
 
 Result<WatchConfig> loadWatchConfig(const std::string& path) {
@@ -175,6 +201,9 @@ Result<WatchConfig> loadWatchConfig(const std::string& path) {
   }
   if (const Node* a = root->get("alerts")) {
     if (auto ok = readAlerts(*a, c); !ok) return fail(ok.error());
+  }
+  if (const Node* b = root->get("backups")) {
+    if (auto ok = readBackups(*b, c); !ok) return fail(ok.error());
   }
   return c;
 }

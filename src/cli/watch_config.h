@@ -27,6 +27,12 @@
 //     webhook: https://hooks.slack.com/services/...   # or SHIPSHAPE_WEBHOOK_URL
 //     dedupe: 10m
 //     max_per_minute: 10
+//   backups:                    # volumes labelled shipshape.backup.schedule=@daily|@hourly|@every 6h|<cron>
+//     dir: /var/backups/shipshape   # default: backups/ in the state directory
+//     compress: zstd            # zstd | gzip | none
+//     restore_test_every: 7d    # the newest backup restored into a scratch volume and verified
+//     rescan: 30s               # labels re-read
+//     retry: 5m                 # after a failed backup
 #pragma once
 
 #include <cstdint>
@@ -56,6 +62,8 @@ struct WatchConfig {
   std::optional<std::string> webhook;
   std::optional<double> webhook_dedupe_s;
   std::optional<int> webhook_max_per_minute;
+  std::optional<std::string> backup_dir, backup_compress;
+  std::optional<double> backup_rescan_s, backup_retry_s, restore_test_every_s;
 };
 
 // Errors carry file:line:column.

@@ -6,6 +6,7 @@
 #include "notify/webhook.h"
 #include "serve/listen_token.h"
 #include "store/incident_store.h"
+#include "volumes/backup.h"
 
 namespace shipshape::cli {
 namespace {
@@ -75,6 +76,13 @@ Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
 
   s.host_root = o.host_root;  // empty: HostPaths::detect reads SHIPSHAPE_HOST_ROOT
   s.state_dir = o.state_dir.empty() ? store::defaultStateDir() : o.state_dir;
+  s.backups.backup_dir = c.backup_dir.value_or(volumes::defaultBackupDir(s.state_dir));
+  if (c.backup_compress) {
+    if (auto z = volumes::parseCompression(*c.backup_compress)) s.backups.compression = *z;
+  }
+  if (c.backup_rescan_s) s.backups.rescan_ms = ms(*c.backup_rescan_s).count();
+  if (c.backup_retry_s) s.backups.retry_ms = ms(*c.backup_retry_s).count();
+  if (c.restore_test_every_s) s.backups.restore_test_every_ms = ms(*c.restore_test_every_s).count();
   return s;
 }
 

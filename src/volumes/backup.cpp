@@ -121,19 +121,22 @@ Result<BackupResult> runBackup(docker::Client& client, const BackupOptions& opti
   });
   std::int64_t tar_bytes = 0;
   std::string sink_error;
-  auto copied = client.getArchive(helper->id(), kHelperMount, [&](std::string_view chunk) {
-    if (auto w = destination.write(chunk); !w) {
-      sink_error = w.error().message;
-      return false;
-    }
-    if (!pipe.write(chunk)) {
-      sink_error = "reading the stream's entries failed";
-      return false;
-    }
-    tar_bytes += static_cast<std::int64_t>(chunk.size());
-    if (options.progress) options.progress(tar_bytes);
-    return true;
-  });
+  auto copied = client.getArchive(
+      helper->id(), kHelperMount,
+      [&](std::string_view chunk) {
+        if (auto w = destination.write(chunk); !w) {
+          sink_error = w.error().message;
+          return false;
+        }
+        if (!pipe.write(chunk)) {
+          sink_error = "reading the stream's entries failed";
+          return false;
+        }
+        tar_bytes += static_cast<std::int64_t>(chunk.size());
+        if (options.progress) options.progress(tar_bytes);
+        return true;
+      },
+      options.cancel);
   if (copied) {
     pipe.close();
   } else {

@@ -24,6 +24,7 @@ struct BackupOptions {
   std::string restic_repo;  // "restic:PATH" (or "restic:" for RESTIC_REPOSITORY); empty: a local archive
   // Called from the download's thread with the tar bytes read so far.
   std::function<void(std::int64_t)> progress;
+  docker::Cancel cancel = nullptr;  // set: the copy stops, nothing is listed (a watch shutting down)
 };
 
 struct BackupResult {

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "common/file.h"
 
 namespace shipshape::volumes {
@@ -13,6 +15,25 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kManifestSuffix = ".manifest.json";
+constexpr std::string_view kRestoreTestSuffix = ".restore-test.json";
+
+std::string restoreTestPath(const std::string& manifest_path) {
+  return manifest_path.substr(0, manifest_path.size() - kManifestSuffix.size()) + std::string(kRestoreTestSuffix);
+}
+
+// A damaged record of a test is no test: it is ignored (the next one replaces it), never fatal to a listing.
+std::optional<RestoreTest> loadRestoreTest(const std::string& manifest_path) {
+  auto text = readFile(restoreTestPath(manifest_path));
+  if (!text) return std::nullopt;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  RestoreTest t;
+  t.at = j.value("at", "");
+  t.ok = j.value("ok", false);
+  t.detail = j.value("detail", "");
+  t.seconds = j.value("seconds", 0.0);
+  return t;
+}
 
 std::time_t parseStamp(const std::string& created) {
   std::tm tm{};
@@ -32,6 +53,7 @@ Result<BackupRecord> loadRecord(const fs::path& manifest_path) {
   r.id = m->volume + "@" + name.substr(0, name.size() - kManifestSuffix.size());
   r.created = parseStamp(m->created);
   r.manifest = std::move(*m);
+  r.restore_test = loadRestoreTest(r.manifest_path);
   return r;
 }
 
@@ -122,9 +144,17 @@ std::vector<BackupRecord> prunePlan(const std::vector<BackupRecord>& records, co
   return remove;
 }
 
+Result<void> recordRestoreTest(const BackupRecord& record, const RestoreTest& test) {
+  nlohmann::json j = {
+      {"backup", record.id}, {"at", test.at}, {"ok", test.ok}, {"detail", test.detail}, {"seconds", test.seconds}};
+  return writeFileAtomic(restoreTestPath(record.manifest_path), j.dump(2) + "\n");
+}
+
 Result<void> deleteBackup(const BackupRecord& record) {
   std::error_code ec;
   fs::remove(record.manifest_path, ec);
+  if (ec) return fail(ErrorCode::kIo, "cannot remove " + record.manifest_path + ": " + ec.message());
+  fs::remove(restoreTestPath(record.manifest_path), ec);
   if (ec) return fail(ErrorCode::kIo, "cannot remove " + record.manifest_path + ": " + ec.message());
   if (!record.archive_path.empty()) {
     fs::remove(record.archive_path, ec);

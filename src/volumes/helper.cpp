@@ -4,7 +4,11 @@
 #include <archive_entry.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +77,14 @@ std::string helperImageTar() {
                 {layer_digest + "/layer.tar", layer, false}});
 }
 
+// Who made a helper: its pid and pid namespace, so that a later run can tell a helper whose maker was killed
+// (kill -9 skips every destructor) from one that a live backup is still reading through.
+std::string pidNamespace() {
+  std::error_code ec;
+  auto target = std::filesystem::read_symlink("/proc/self/ns/pid", ec);
+  return ec ? "" : target.string();
+}
+
 std::string randomSuffix() {
   std::random_device rd;
   std::uniform_int_distribution<int> hex(0, 15);
@@ -97,26 +109,52 @@ Result<void> ensureHelperImage(docker::Client& client) {
 Result<HelperContainer> HelperContainer::create(docker::Client& client, std::string_view volume, bool read_only,
                                                 std::string_view purpose) {
   if (auto image = ensureHelperImage(client); !image) return fail(image.error());
-  nlohmann::json body = {
-      {"Image", kHelperImage},
-      {"Labels", {{"shipshape.helper", std::string(purpose)}, {"shipshape.volume", std::string(volume)}}},
-      {"NetworkDisabled", true},
-      {"HostConfig",
-       // NoCopy: an empty volume mounted over a directory of the image gets that directory's content and
-       // owner copied in; the helper must never change the volume's root (a database refuses a data
-       // directory that changed owner).
-       {{"Mounts",
-         {{{"Type", "volume"},
-           {"Source", std::string(volume)},
-           {"Target", kHelperMount},
-           {"ReadOnly", read_only},
-           {"VolumeOptions", {{"NoCopy", true}}}}}},
-        {"NetworkMode", "none"},
-        {"LogConfig", {{"Type", "none"}}}}}};
+  nlohmann::json body = {{"Image", kHelperImage},
+                         {"Labels",
+                          {{"shipshape.helper", std::string(purpose)},
+                           {"shipshape.volume", std::string(volume)},
+                           {kPidLabel, std::to_string(::getpid())},
+                           {kPidNamespaceLabel, pidNamespace()}}},
+                         {"NetworkDisabled", true},
+                         {"HostConfig",
+                          // NoCopy: an empty volume mounted over a directory of the image gets that directory's content
+                          // and owner copied in; the helper must never change the volume's root (a database refuses a
+                          // data directory that changed owner).
+                          {{"Mounts",
+                            {{{"Type", "volume"},
+                              {"Source", std::string(volume)},
+                              {"Target", kHelperMount},
+                              {"ReadOnly", read_only},
+                              {"VolumeOptions", {{"NoCopy", true}}}}}},
+                           {"NetworkMode", "none"},
+                           {"LogConfig", {{"Type", "none"}}}}}};
   std::string name = "shipshape-" + std::string(purpose) + "-" + randomSuffix();
   auto id = client.createContainerFromJson(body.dump(), name);
   if (!id) return fail(id.error().wrap("creating a helper container for volume " + std::string(volume)));
   return HelperContainer(client, *id);
+}
+
+std::size_t removeOrphanedHelpers(docker::Client& client) {
+  if (client.endpoint().kind != docker::Endpoint::Kind::kUnix) return 0;  // another host's pids mean nothing here
+  auto helpers = client.listContainers({.all = true, .filters = {{"label", {"shipshape.helper"}}}});
+  if (!helpers) return 0;
+  std::string ns = pidNamespace();
+  std::size_t removed = 0;
+  for (const auto& h : *helpers) {
+    auto purpose = h.labels.find("shipshape.helper");
+    auto pid = h.labels.find(kPidLabel);
+    auto owner_ns = h.labels.find(kPidNamespaceLabel);
+    if (purpose->second == "keep" || pid == h.labels.end() || owner_ns == h.labels.end()) continue;
+    if (ns.empty() || owner_ns->second != ns || h.state != "created") continue;
+    int owner = std::atoi(pid->second.c_str());
+    if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    if (auto gone = client.removeContainer(h.id, {.force = true}); gone) {
+      ++removed;
+      SHIPSHAPE_LOG(volumes, info, "removed helper container {} (volume {}): the process that made it is gone", h.name,
+                    h.labels.contains("shipshape.volume") ? h.labels.at("shipshape.volume") : "?");
+    }
+  }
+  return removed;
 }
 
 HelperContainer::~HelperContainer() {

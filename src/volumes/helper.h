@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/result.h"
 #include "docker/client.h"
@@ -15,8 +16,15 @@ namespace shipshape::volumes {
 inline constexpr const char* kHelperImage = "shipshape/volume-helper:1";
 inline constexpr const char* kHelperMount = "/volume";
 
+inline constexpr const char* kPidLabel = "shipshape.pid";
+inline constexpr const char* kPidNamespaceLabel = "shipshape.pidns";
+
 // Loads the helper image unless the engine already has it.
 Result<void> ensureHelperImage(docker::Client& client);
+
+// Removes the helpers (never keepers) that a killed shipshape left behind: made in this pid namespace by a
+// process that no longer exists, never started. Only for a local engine. Returns how many went.
+std::size_t removeOrphanedHelpers(docker::Client& client);
 
 // Removes its container (never the volume) when it goes out of scope.
 class HelperContainer {
@@ -31,6 +39,8 @@ class HelperContainer {
   ~HelperContainer();
 
   const std::string& id() const { return id_; }
+  // Stops owning the container, which then stays (a keeper that holds a volume against `volume prune`).
+  std::string release() { return std::exchange(id_, {}); }
 
  private:
   HelperContainer(docker::Client& client, std::string id) : client_(&client), id_(std::move(id)) {}

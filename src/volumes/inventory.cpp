@@ -1,29 +1,12 @@
 #include "volumes/inventory.h"
 
 #include <map>
-#include <sstream>
 
 #include "rules/stateful_images.h"
 #include "volumes/backup_catalog.h"
+#include "volumes/schedule.h"
 
 namespace shipshape::volumes {
-
-std::int64_t schedulePeriodSeconds(const std::string& schedule) {
-  if (schedule == "@hourly") return 3600;
-  if (schedule == "@daily" || schedule == "@midnight") return 86400;
-  if (schedule == "@weekly") return 7 * 86400;
-  if (schedule == "@monthly") return 31 * 86400;
-  std::istringstream in(schedule);
-  std::vector<std::string> f;
-  for (std::string field; in >> field;) f.push_back(field);
-  if (f.size() != 5) return -1;
-  // minute hour day-of-month month day-of-week: the first fixed field from the right sets the period.
-  if (f[4] != "*") return 7 * 86400;
-  if (f[2] != "*" || f[3] != "*") return 31 * 86400;
-  if (f[1] != "*" && f[1].find('/') == std::string::npos) return 86400;
-  if (f[0] != "*" && f[0].find('/') == std::string::npos) return 3600;
-  return 60;
-}
 
 Result<std::vector<VolumeRow>> inventory(docker::Client& client, const std::string& backup_dir, std::time_t now) {
   auto df = client.diskUsage();  // volumes with their sizes, as `docker system df -v` computes them
@@ -80,9 +63,12 @@ Result<std::vector<VolumeRow>> inventory(docker::Client& client, const std::stri
     if (row.last_backup == 0 && (stateful || declared || !row.schedule.empty())) {
       row.risks.push_back("never backed up");
     }
-    if (row.last_backup != 0 && !row.schedule.empty()) {
-      std::int64_t period = schedulePeriodSeconds(row.schedule);
-      if (period > 0 && now - row.last_backup > period + period / 2) {
+    if (!row.schedule.empty()) {
+      auto schedule = Schedule::parse(row.schedule);
+      if (!schedule) {
+        row.risks.push_back("unreadable backup schedule: " + schedule.error().message);
+      } else if (row.last_backup != 0 && schedule->nextAfter(schedule->nextAfter(row.last_backup)) <= now) {
+        // A whole scheduled run was missed, not merely the current one being due.
         row.risks.push_back("backup older than its schedule (" + row.schedule + ")");
       }
     }

@@ -29,10 +29,6 @@ struct VolumeRow {
   std::vector<std::string> risks;  // "stateful image on an anonymous volume", "never backed up", ...
 };
 
-// Seconds between backups a schedule asks for (@hourly, @daily, @weekly, @monthly, or a 5-field cron:
-// its coarsest field decides); -1 when it cannot be read.
-std::int64_t schedulePeriodSeconds(const std::string& schedule);
-
 Result<std::vector<VolumeRow>> inventory(docker::Client& client, const std::string& backup_dir, std::time_t now);
 
 }  // namespace shipshape::volumes

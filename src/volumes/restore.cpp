@@ -19,21 +19,25 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 // The tar from `source` extracted into `volume` (a helper mounts it read-write at /volume; the tar's names
 // start with "volume/", as the archive endpoint wrote them).
 Result<void> uploadInto(docker::Client& client, const std::string& volume, const ReadFn& source,
-                        const std::function<bool()>& source_failed) {
+                        const std::function<bool()>& source_failed, docker::Cancel cancel) {
   auto helper = HelperContainer::create(client, volume, /*read_only=*/false, "restore");
   if (!helper) return fail(helper.error());
-  auto put = client.putArchive(helper->id(), "/", [&](char* buffer, std::size_t size) -> std::size_t {
-    std::size_t n = source(buffer, size);
-    if (n == 0 && source_failed()) return docker::kUploadAbort;
-    return n;
-  });
+  auto put = client.putArchive(
+      helper->id(), "/",
+      [&](char* buffer, std::size_t size) -> std::size_t {
+        std::size_t n = source(buffer, size);
+        if (n == 0 && source_failed()) return docker::kUploadAbort;
+        return n;
+      },
+      cancel);
   if (!put) return fail(put.error().wrap("restoring into volume " + volume));
   return {};
 }
 
 }  // namespace
 
-Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries) {
+Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries,
+                           docker::Cancel cancel) {
   auto helper = HelperContainer::create(client, volume, /*read_only=*/true, "verify");
   if (!helper) return fail(helper.error());
   BytePipe pipe;
@@ -44,8 +48,8 @@ Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, st
     // Done (or stopped early): the download stops too.
     pipe.abort();
   });
-  auto copied =
-      client.getArchive(helper->id(), kHelperMount, [&](std::string_view chunk) { return pipe.write(chunk); });
+  auto copied = client.getArchive(
+      helper->id(), kHelperMount, [&](std::string_view chunk) { return pipe.write(chunk); }, cancel);
   pipe.close();
   scanner.join();
   if (!scan) return fail(scan.error());
@@ -73,7 +77,8 @@ Result<std::int64_t> copyVolume(docker::Client& client, const std::string& from,
     // A Client is one connection and not thread-safe: the upload gets its own.
     docker::Client upload_client(client.endpoint());
     uploaded = uploadInto(
-        upload_client, to, [&](char* b, std::size_t n) { return pipe.read(b, n); }, [&] { return pipe.aborted(); });
+        upload_client, to, [&](char* b, std::size_t n) { return pipe.read(b, n); }, [&] { return pipe.aborted(); },
+        nullptr);
     if (!uploaded) pipe.abort();
   });
   std::int64_t bytes = 0;
@@ -127,7 +132,8 @@ namespace {
 
 // The backup's tar into `volume`, then the volume read back and compared with the manifest.
 Result<void> restoreInto(docker::Client& client, const BackupRecord& record, const std::string& volume,
-                         RestoreResult& result, const std::function<void(std::int64_t)>& progress) {
+                         RestoreResult& result, const std::function<void(std::int64_t)>& progress,
+                         docker::Cancel cancel) {
   const Manifest& m = record.manifest;
   auto t0 = Clock::now();
   std::int64_t bytes = 0;
@@ -141,7 +147,7 @@ Result<void> restoreInto(docker::Client& client, const BackupRecord& record, con
     if (!reader) return fail(reader.error());
     auto up = uploadInto(
         client, volume, [&](char* b, std::size_t n) { return counted(reader->read(b, n)); },
-        [&] { return !reader->error().empty(); });
+        [&] { return !reader->error().empty(); }, cancel);
     if (!reader->error().empty()) return fail(ErrorCode::kIo, reader->error());
     if (!up) return fail(up.error());
     std::string sha = reader->fileSha256();
@@ -162,14 +168,14 @@ Result<void> restoreInto(docker::Client& client, const BackupRecord& record, con
           if (got < 0) read_failed = true;
           return counted(static_cast<std::size_t>(std::max(0L, got)));
         },
-        [&] { return read_failed; });
+        [&] { return read_failed; }, cancel);
     if (auto finished = finishResticDump(**dump); !finished) return fail(finished.error());
     if (!up) return fail(up.error());
   }
   result.tar_bytes = bytes;
   result.restore_seconds = since(t0);
   auto t1 = Clock::now();
-  auto scan = scanVolume(client, volume);
+  auto scan = scanVolume(client, volume, 0, cancel);
   if (!scan) return fail(scan.error());
   if (auto diff = firstDifference(m.entries, scan->entries)) {
     return fail(ErrorCode::kIo, "volume " + volume + " after the restore: " + *diff);
@@ -193,7 +199,7 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
     auto created = client.createVolume(options.volume, {{"shipshape.restored-from", record->id}});
     if (!created) return fail(created.error());
     result.created = true;
-    if (auto done = restoreInto(client, *record, options.volume, result, options.progress); !done) {
+    if (auto done = restoreInto(client, *record, options.volume, result, options.progress, options.cancel); !done) {
       return fail(done.error());
     }
     return result;
@@ -201,7 +207,7 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
   auto empty = volumeIsEmpty(client, options.volume);
   if (!empty) return fail(empty.error());
   if (*empty) {
-    if (auto done = restoreInto(client, *record, options.volume, result, options.progress); !done) {
+    if (auto done = restoreInto(client, *record, options.volume, result, options.progress, options.cancel); !done) {
       return fail(done.error());
     }
     return result;
@@ -225,7 +231,7 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
   std::string scratch = options.volume + "-restore-" + backupTimestamp();
   auto scratch_created = client.createVolume(scratch, {{"shipshape.restored-from", record->id}});
   if (!scratch_created) return fail(scratch_created.error());
-  if (auto done = restoreInto(client, *record, scratch, result, options.progress); !done) {
+  if (auto done = restoreInto(client, *record, scratch, result, options.progress, options.cancel); !done) {
     (void)client.removeVolume(scratch, true);
     return fail(done.error().wrap("restoring beside " + options.volume + " (the volume was not touched)"));
   }

@@ -14,7 +14,8 @@
 namespace shipshape::volumes {
 
 // Every entry of `volume`, with each file's sha256 (`max_entries` > 0: stop early).
-Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries = 0);
+Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries = 0,
+                           docker::Cancel cancel = nullptr);
 Result<bool> volumeIsEmpty(docker::Client& client, const std::string& volume);
 
 // Streams `from`'s content into the existing volume `to` (GET archive -> PUT archive, no copy on disk).
@@ -31,6 +32,7 @@ struct RestoreOptions {
   std::string volume;  // the target
   bool force = false;  // a non-empty target: restore beside it, verify, then replace it
   std::function<void(std::int64_t)> progress;
+  docker::Cancel cancel = nullptr;  // set: the transfer stops (a watch shutting down)
 };
 
 struct RestoreResult {

@@ -21,6 +21,7 @@
 #include "support/scoped.h"
 #include "support/tar_util.h"
 #include "volumes/backup.h"
+#include "volumes/helper.h"
 #include "volumes/migrate.h"
 #include "volumes/restic.h"
 #include "volumes/restore.h"
@@ -247,11 +248,15 @@ TEST_F(VolumesTest, AKilledBackupLeavesNothingThatLooksWholeAndThePreviousIntact
   auto previous = volumes::findBackup(dir.path(), volume);
   SS_ASSERT_OK(previous);
   SS_EXPECT_OK(volumes::verifyBackup(*previous));
-  // The helper the killed process left behind is only created, never started; remove it for the cleanup.
-  if (auto helpers =
-          client().listContainers({.all = true, .filters = {{"label", {"shipshape.volume=" + volume_big}}}})) {
-    for (const auto& h : *helpers) (void)client().removeContainer(h.id, {.force = true});
-  }
+  // The helper the killed process left behind (created, never started) holds the volume "in use" until
+  // the next guardian start removes it: its maker's pid is gone.
+  auto helpers = [&] {
+    auto found = client().listContainers({.all = true, .filters = {{"label", {"shipshape.volume=" + volume_big}}}});
+    return found ? found->size() : 0;
+  };
+  EXPECT_EQ(helpers(), 1u);
+  EXPECT_GE(volumes::removeOrphanedHelpers(client()), 1u);
+  EXPECT_EQ(helpers(), 0u);
 }
 
 TEST_F(VolumesTest, AFullDiskRemovesThePartialArchiveAndKeepsThePreviousBackup) {

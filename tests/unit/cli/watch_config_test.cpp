@@ -34,6 +34,7 @@ swarm:
   node: abc123
   managers: ["tcp://10.0.0.2:2376", "unix:///run/mgr.sock"]
 alerts: {webhook: "https://hooks.example/T/123", dedupe: 5m, max_per_minute: 3}
+backups: {dir: /srv/backups, compress: gzip, restore_test_every: 7d, rescan: 1m, retry: 10m}
 )"));
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(*c->autoheal, "all");
@@ -54,6 +55,11 @@ alerts: {webhook: "https://hooks.example/T/123", dedupe: 5m, max_per_minute: 3}
   EXPECT_EQ(*c->webhook, "https://hooks.example/T/123");
   EXPECT_EQ(*c->webhook_dedupe_s, 300);
   EXPECT_EQ(*c->webhook_max_per_minute, 3);
+  EXPECT_EQ(*c->backup_dir, "/srv/backups");
+  EXPECT_EQ(*c->backup_compress, "gzip");
+  EXPECT_EQ(*c->restore_test_every_s, 7 * 86400);
+  EXPECT_EQ(*c->backup_rescan_s, 60);
+  EXPECT_EQ(*c->backup_retry_s, 600);
 }
 
 TEST(WatchConfig, BadValuesNameTheirPosition) {
@@ -67,6 +73,9 @@ TEST(WatchConfig, BadValuesNameTheirPosition) {
       {"resources:\n  window: soon\n", "duration"},
       {"alerts:\n  webhook: ftp://x\n", "http:// or https://"},
       {"hooks:\n  drain: [[\"lb\", \"drain\"]]\n", "absolute path"},
+      {"backups:\n  compress: lz4\n", ":2:13"},
+      {"backups:\n  dir: relative/dir\n", "absolute path"},
+      {"backups:\n  restore_test_every: weekly\n", ":2:23"},
   };
   for (const auto& k : cases) {
     auto c = loadWatchConfig(write(k.yaml));

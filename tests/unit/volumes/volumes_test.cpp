@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
+#include "common/format.h"
 #include "support/fixtures.h"
 #include "support/scoped.h"
 #include "support/tar_util.h"
@@ -20,6 +21,7 @@
 #include "volumes/inventory.h"
 #include "volumes/manifest.h"
 #include "volumes/migrate.h"
+#include "volumes/schedule.h"
 #include "volumes/tar_scan.h"
 
 namespace shipshape::volumes {
@@ -103,13 +105,51 @@ TEST(Prune, KeepsLastAndOnePerDayPerVolume) {
             (std::vector<std::string>{"a@2026-11-30T01:00:00Z", "a@2026-11-29T01:00:00Z", "a@2026-11-28T01:00:00Z"}));
 }
 
-TEST(Schedule, PeriodsFromNamesAndCron) {
-  EXPECT_EQ(schedulePeriodSeconds("@hourly"), 3600);
-  EXPECT_EQ(schedulePeriodSeconds("@daily"), 86400);
-  EXPECT_EQ(schedulePeriodSeconds("30 2 * * *"), 86400);
-  EXPECT_EQ(schedulePeriodSeconds("15 * * * *"), 3600);
-  EXPECT_EQ(schedulePeriodSeconds("0 3 * * 0"), 7 * 86400);
-  EXPECT_EQ(schedulePeriodSeconds("every day"), -1);
+// 2026-12-01T10:17:00Z is a Tuesday.
+std::time_t utc(const char* iso) { return static_cast<std::time_t>(parseRfc3339Ms(iso) / 1000); }
+std::string iso(std::time_t t) { return isoTimeMs(static_cast<std::int64_t>(t) * 1000); }
+
+TEST(Schedule, ShorthandsEveryAndCronFindTheNextRun) {
+  auto next = [](const char* text, const char* after) {
+    auto s = Schedule::parse(text);
+    EXPECT_TRUE(s) << text << ": " << (s ? "" : s.error().message);
+    return s ? iso(s->nextAfter(utc(after))) : std::string();
+  };
+  EXPECT_EQ(next("@hourly", "2026-12-01T10:17:00Z"), "2026-12-01T11:00:00.000Z");
+  EXPECT_EQ(next("@daily", "2026-12-01T10:17:00Z"), "2026-12-02T00:00:00.000Z");
+  EXPECT_EQ(next("@weekly", "2026-12-01T10:17:00Z"), "2026-12-06T00:00:00.000Z");  // Sunday
+  EXPECT_EQ(next("@monthly", "2026-12-01T10:17:00Z"), "2027-01-01T00:00:00.000Z");
+  EXPECT_EQ(next("@every 90m", "2026-12-01T10:17:00Z"), "2026-12-01T11:47:00.000Z");
+  EXPECT_EQ(next("30 2 * * *", "2026-12-01T10:17:00Z"), "2026-12-02T02:30:00.000Z");
+  EXPECT_EQ(next("*/15 * * * *", "2026-12-01T10:17:00Z"), "2026-12-01T10:30:00.000Z");
+  EXPECT_EQ(next("0 9-17/4 * * 1-5", "2026-12-01T10:17:00Z"), "2026-12-01T13:00:00.000Z");
+  EXPECT_EQ(next("0 0 29 2 *", "2026-12-01T10:17:00Z"), "2028-02-29T00:00:00.000Z");
+  // Both day fields restricted: either matches (the 15th, or any Sunday).
+  EXPECT_EQ(next("0 0 15 * 0", "2026-12-01T10:17:00Z"), "2026-12-06T00:00:00.000Z");
+  EXPECT_EQ(next("0 0 * * 7", "2026-12-01T10:17:00Z"), "2026-12-06T00:00:00.000Z");  // 7 is Sunday too
+  // Strictly after: a time that matches is not its own next run.
+  EXPECT_EQ(next("0 * * * *", "2026-12-01T10:00:00Z"), "2026-12-01T11:00:00.000Z");
+}
+
+TEST(Schedule, BadExpressionsNameTheirFault) {
+  for (const char* bad : {"every day", "@every", "@every 0s", "61 * * * *", "* * 0 * *", "*/0 * * * *", "1-x * * * *",
+                          "* * * * * *", "5-1 * * * *"}) {
+    auto s = Schedule::parse(bad);
+    EXPECT_FALSE(s) << bad;
+    if (!s) {
+      EXPECT_NE(s.error().describe().find(bad), std::string::npos) << s.error().describe();
+    }
+  }
+}
+
+TEST(Schedule, KeepPolicies) {
+  auto keep = parseKeepPolicy("last=7,daily=7,weekly=4");
+  ASSERT_TRUE(keep);
+  EXPECT_EQ(keep->last, 7);
+  EXPECT_EQ(keep->weekly, 4);
+  EXPECT_EQ(keep->monthly, 0);
+  EXPECT_FALSE(parseKeepPolicy("hourly=3"));
+  EXPECT_FALSE(parseKeepPolicy("last=x"));
 }
 
 TEST(RecreatePlan, ReplacesTheAnonymousVolumeAndKeepsTheRest) {
