@@ -231,6 +231,7 @@ ExitCode VolumeCommands::runRestore(const GlobalOptions& global) {
     json out = {{"backup", result->backup_id},
                 {"volume", result->volume},
                 {"created", result->created},
+                {"resumed", result->resumed},
                 {"bytes", result->tar_bytes},
                 {"files", result->files},
                 {"restore_seconds", result->restore_seconds},
@@ -241,9 +242,10 @@ ExitCode VolumeCommands::runRestore(const GlobalOptions& global) {
   } else {
     double mib_s =
         result->restore_seconds > 0 ? static_cast<double>(result->tar_bytes) / (1 << 20) / result->restore_seconds : 0;
-    std::printf("%s -> volume %s: %lld files, %s in %.2f s (%.0f MiB/s), verified in %.2f s%s\n",
-                result->backup_id.c_str(), result->volume.c_str(), static_cast<long long>(result->files),
-                humanBytes(result->tar_bytes).c_str(), result->restore_seconds, mib_s, result->verify_seconds,
+    std::printf("%s -> volume %s%s: %lld files, %s in %.2f s (%.0f MiB/s), verified in %.2f s%s\n",
+                result->backup_id.c_str(), result->resumed ? " (an interrupted restore, completed)" : "",
+                result->volume.c_str(), static_cast<long long>(result->files), humanBytes(result->tar_bytes).c_str(),
+                result->restore_seconds, mib_s, result->verify_seconds,
                 result->previous_content.empty()
                     ? ""
                     : (" (previous content saved: " + result->previous_content + ")").c_str());

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,19 @@ std::time_t parseStamp(const std::string& created) {
   return timegm(&tm);
 }
 
+// Two backups in the same second are "<stamp>" and "<stamp>.1", ".2", …: the suffix orders them.
+int sequenceOf(std::string_view id) {
+  auto dot = id.rfind('.');
+  auto at = id.rfind('@');
+  if (dot == std::string_view::npos || (at != std::string_view::npos && dot < at)) return 0;
+  return std::atoi(std::string(id.substr(dot + 1)).c_str());
+}
+
+bool olderThan(const BackupRecord& a, const BackupRecord& b) {
+  return std::make_tuple(a.created, sequenceOf(a.id), a.manifest_path) <
+         std::make_tuple(b.created, sequenceOf(b.id), b.manifest_path);
+}
+
 Result<BackupRecord> loadRecord(const fs::path& manifest_path) {
   auto text = readFile(manifest_path.string());
   if (!text) return fail(text.error());
@@ -75,9 +89,7 @@ Result<std::vector<BackupRecord>> listBackups(const std::string& dir, const std:
     }
   }
   if (ec) return fail(ErrorCode::kIo, "cannot list " + dir + ": " + ec.message());
-  std::sort(out.begin(), out.end(), [](const BackupRecord& a, const BackupRecord& b) {
-    return std::tie(a.created, a.manifest_path) < std::tie(b.created, b.manifest_path);
-  });
+  std::sort(out.begin(), out.end(), olderThan);
   return out;
 }
 
@@ -116,7 +128,7 @@ std::vector<BackupRecord> prunePlan(const std::vector<BackupRecord>& records, co
   std::vector<BackupRecord> remove;
   for (auto& entry : by_volume) {
     auto& list = entry.second;  // not a structured binding: the lambdas below refer to it
-    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->created > b->created; });  // newest first
+    std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return olderThan(*b, *a); });  // newest first
     std::set<const BackupRecord*> kept;
     for (int i = 0; i < keep.last && i < static_cast<int>(list.size()); ++i) kept.insert(list[i]);
     auto bucketed = [&](int count, auto bucket_of) {

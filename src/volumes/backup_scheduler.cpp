@@ -1,5 +1,7 @@
 #include "volumes/backup_scheduler.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "common/format.h"
@@ -14,6 +16,7 @@ namespace {
 
 constexpr const char* kScheduleLabel = "shipshape.backup.schedule";
 constexpr const char* kKeepLabel = "shipshape.backup.keep";
+constexpr const char* kScratchPrefix = "shipshape-restore-test-";
 
 std::string label(const docker::Labels& labels, const char* key) {
   auto it = labels.find(key);
@@ -98,11 +101,27 @@ void BackupScheduler::rescan(docker::Client& client) {
   }
 }
 
+// A guardian killed during a test restore leaves its scratch volume (and the restore's journal): only this
+// class makes volumes with that prefix, and nothing else ever mounts them.
+void BackupScheduler::removeStaleScratchVolumes(docker::Client& client) {
+  auto scratch = client.listVolumes({{"name", {kScratchPrefix}}, {"label", {"shipshape.restored-from"}}});
+  if (!scratch) return;
+  for (const auto& v : *scratch) {
+    if (!v.name.starts_with(kScratchPrefix)) continue;  // the engine's name filter matches anywhere
+    if (auto removed = client.removeVolume(v.name); removed) {
+      std::error_code ec;
+      std::filesystem::remove(restoreJournalPath(options_.backup_dir, v.name), ec);
+      SHIPSHAPE_LOG(volumes, info, "[backups] removed {}, left by an interrupted test restore", v.name);
+    }
+  }
+}
+
 void BackupScheduler::tick(docker::Client& client) {
   std::int64_t now = clock_();
   if (last_scan_ms_ == 0) {
     // Before anything is backed up: what a killed run left would hold its volume "in use" forever.
     (void)removeOrphanedHelpers(client);
+    removeStaleScratchVolumes(client);
   }
   if (last_scan_ms_ == 0 || now - last_scan_ms_ >= options_.rescan_ms) {
     last_scan_ms_ = now;
@@ -209,7 +228,7 @@ void BackupScheduler::restoreTest(docker::Client& client, const Job& job) {
   std::string what = "the test restore of volume " + job.volume + "'s newest backup";
   auto record = findBackup(options_.backup_dir, job.volume);
   Result<RestoreResult> restored = fail(ErrorCode::kInternal, "not run");
-  std::string scratch = fmt::format("shipshape-restore-test-{}-{}", job.volume.substr(0, 40), started);
+  std::string scratch = fmt::format("{}{}-{}", kScratchPrefix, job.volume.substr(0, 40), started);
   if (!record) {
     restored = fail(record.error());
   } else {

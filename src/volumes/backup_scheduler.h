@@ -70,6 +70,7 @@ class BackupScheduler {
     std::int64_t due_ms;
   };
   void rescan(docker::Client& client);
+  void removeStaleScratchVolumes(docker::Client& client);
   void work();
   void backup(docker::Client& client, const Job& job);
   void restoreTest(docker::Client& client, const Job& job);

@@ -4,6 +4,7 @@
 
 #include "rules/stateful_images.h"
 #include "volumes/backup_catalog.h"
+#include "volumes/restore.h"
 #include "volumes/schedule.h"
 
 namespace shipshape::volumes {
@@ -50,6 +51,9 @@ Result<std::vector<VolumeRow>> inventory(docker::Client& client, const std::stri
         row.last_backup = b.created;
         row.last_backup_id = b.id;
       }
+    }
+    if (auto interrupted = interruptedRestore(backup_dir, v.name)) {
+      row.risks.push_back("holds an interrupted restore of " + *interrupted + ": run it again to complete it");
     }
     bool declared = false;
     for (const auto& m : row.mounters) declared |= m.declared_by_image;

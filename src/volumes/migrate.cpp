@@ -17,6 +17,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr const char* kPreMigrationSuffix = "-pre-migration";
+constexpr const char* kWasRunningLabel = "shipshape.migrated-was-running";
 
 std::string volumeNameFor(const std::string& container, const std::string& destination) {
   std::string name = container + "-";
@@ -194,6 +195,9 @@ Result<MigrateResult> migrateContainer(docker::Client& client, const MigrateOpti
     return fail(ErrorCode::kInvalidArgument, "--name names one volume; " + name + " has " +
                                                  std::to_string(result.volumes.size()) + " (choose one with --volume)");
   }
+  // An interrupted run stopped the container already: whether it ran is in the new volume's labels, which
+  // are written before anything is stopped (a volume's labels are fixed at creation).
+  bool was_running = inspected->state.running;
   for (auto& v : result.volumes) {
     v.new_volume = options.name.empty() ? volumeNameFor(name, v.destination) : options.name;
     auto existing = client.inspectVolume(v.new_volume);
@@ -203,12 +207,18 @@ Result<MigrateResult> migrateContainer(docker::Client& client, const MigrateOpti
         return fail(ErrorCode::kConflict, "volume " + v.new_volume + " already exists (choose another with --name)");
       }
       // Left by an interrupted run of this same migration: it is copied into again and verified.
+      auto ran = existing->labels.find(kWasRunningLabel);
+      if (ran != existing->labels.end() && ran->second == "true") was_running = true;
+    } else {
+      auto created = client.createVolume(v.new_volume, {{"shipshape.migrated-from", v.old_volume},
+                                                        {"shipshape.migrated-container", name},
+                                                        {kWasRunningLabel, was_running ? "true" : "false"}});
+      if (!created) return fail(created.error());
     }
   }
 
-  bool was_running = inspected->state.running;
   auto downtime_start = Clock::now();
-  if (was_running) {
+  if (inspected->state.running) {
     if (auto stopped = client.stopContainer(inspected->id); !stopped) return fail(stopped.error());
   }
   auto restart_original = [&](Error e) -> Result<MigrateResult> {
@@ -218,11 +228,6 @@ Result<MigrateResult> migrateContainer(docker::Client& client, const MigrateOpti
   };
   std::string migration_label;
   for (auto& v : result.volumes) {
-    if (!client.inspectVolume(v.new_volume)) {
-      auto created = client.createVolume(
-          v.new_volume, {{"shipshape.migrated-from", v.old_volume}, {"shipshape.migrated-container", name}});
-      if (!created) return restart_original(created.error());
-    }
     auto copied = copyVolume(client, v.old_volume, v.new_volume);
     if (!copied) return restart_original(copied.error());
     v.bytes = *copied;

@@ -1,8 +1,11 @@
 #include "volumes/restore.h"
 
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
+#include "common/file.h"
 #include "common/log.h"
 #include "volumes/backup.h"
 #include "volumes/byte_pipe.h"
@@ -15,6 +18,29 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The restore journal: `<dir>/.restoring/<volume>` names the backup being restored into `volume` from the
+// first byte written until the read-back check passed. A restore killed part-way leaves it behind, so the
+// half-filled volume is never taken for a restored one: a rerun of the same restore completes it, another
+// restore into it is refused, and `shipshape volumes` shows it.
+class RestoreJournal {
+ public:
+  RestoreJournal(const std::string& dir, const std::string& volume)
+      : path_(restoreJournalPath(dir, volume)), dir_(dir + "/.restoring") {}
+  Result<void> begin(const std::string& backup_id) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir_, ec);
+    if (ec) return fail(ErrorCode::kIo, "cannot create " + dir_ + ": " + ec.message());
+    return writeFileAtomic(path_, backup_id + "\n");
+  }
+  void done() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+
+ private:
+  std::string path_, dir_;
+};
 
 // The tar from `source` extracted into `volume` (a helper mounts it read-write at /volume; the tar's names
 // start with "volume/", as the archive endpoint wrote them).
@@ -187,31 +213,61 @@ Result<void> restoreInto(docker::Client& client, const BackupRecord& record, con
 
 }  // namespace
 
+std::string restoreJournalPath(const std::string& dir, const std::string& volume) {
+  return dir + "/.restoring/" + volume;
+}
+
+std::optional<std::string> interruptedRestore(const std::string& dir, const std::string& volume) {
+  auto text = readFile(restoreJournalPath(dir, volume));
+  if (!text) return std::nullopt;
+  std::string id = *text;
+  while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) id.pop_back();
+  return id;
+}
+
 Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& options) {
   auto record = findBackup(options.dir, options.backup);
   if (!record) return fail(record.error());
   RestoreResult result;
   result.backup_id = record->id;
   result.volume = options.volume;
+  RestoreJournal journal(options.dir, options.volume);
+  // Into the target itself, journalled: a kill leaves the journal, and the rerun finishes the job.
+  auto restoreDirectly = [&]() -> Result<RestoreResult> {
+    if (auto begun = journal.begin(record->id); !begun) return fail(begun.error());
+    if (auto done = restoreInto(client, *record, options.volume, result, options.progress, options.cancel); !done) {
+      return fail(done.error());
+    }
+    journal.done();
+    return result;
+  };
   auto existing = client.inspectVolume(options.volume);
   if (!existing && existing.error().code != ErrorCode::kNotFound) return fail(existing.error());
   if (!existing) {
     auto created = client.createVolume(options.volume, {{"shipshape.restored-from", record->id}});
     if (!created) return fail(created.error());
     result.created = true;
-    if (auto done = restoreInto(client, *record, options.volume, result, options.progress, options.cancel); !done) {
-      return fail(done.error());
+    return restoreDirectly();
+  }
+  if (auto interrupted = interruptedRestore(options.dir, options.volume)) {
+    if (*interrupted == record->id) {
+      // Every file a killed restore wrote is one of this backup's: writing them all again and checking them
+      // gives exactly the backup.
+      SHIPSHAPE_LOG(volumes, info, "completing the interrupted restore of {} into volume {}", record->id,
+                    options.volume);
+      result.resumed = true;
+      return restoreDirectly();
     }
-    return result;
+    if (!options.force) {
+      return fail(ErrorCode::kConflict, "volume " + options.volume + " holds an interrupted restore of " +
+                                            *interrupted +
+                                            "; run that restore again to complete it, or replace "
+                                            "its content with --force");
+    }
   }
   auto empty = volumeIsEmpty(client, options.volume);
   if (!empty) return fail(empty.error());
-  if (*empty) {
-    if (auto done = restoreInto(client, *record, options.volume, result, options.progress, options.cancel); !done) {
-      return fail(done.error());
-    }
-    return result;
-  }
+  if (*empty) return restoreDirectly();
   if (!options.force) {
     return fail(ErrorCode::kConflict, "volume " + options.volume +
                                           " is not empty; restore into a new volume (--volume NEW) or replace its "
@@ -245,6 +301,10 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
     return fail(saved.error().wrap("saving what " + options.volume + " held before replacing it (it was not touched)"));
   }
   result.previous_content = saved->manifest_path;
+  if (auto begun = journal.begin(record->id); !begun) {
+    (void)client.removeVolume(scratch, true);
+    return fail(begun.error());
+  }
   const auto& old = *existing;
   if (auto removed = client.removeVolume(options.volume); !removed) return fail(removed.error());
   auto recreated = client.createVolume(options.volume, old.labels, old.driver);
@@ -262,6 +322,7 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
     return fail(ErrorCode::kIo, "volume " + options.volume + " after the swap: " + *diff +
                                     " (the verified restore is in " + scratch + ")");
   }
+  journal.done();
   (void)client.removeVolume(scratch, true);
   return result;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -39,11 +40,16 @@ struct RestoreResult {
   std::string backup_id;
   std::string volume;
   bool created = false;          // the target volume did not exist
+  bool resumed = false;          // an interrupted restore of the same backup was completed
   std::string previous_content;  // --force: the backup taken of what the target held before
   std::int64_t tar_bytes = 0, files = 0;
   double restore_seconds = 0, verify_seconds = 0;
 };
 
 Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& options);
+
+// A restore into `volume` that was killed before its read-back check passed: the backup it was restoring.
+std::string restoreJournalPath(const std::string& dir, const std::string& volume);
+std::optional<std::string> interruptedRestore(const std::string& dir, const std::string& volume);
 
 }  // namespace shipshape::volumes

@@ -106,6 +106,10 @@ TEST_F(GuardianVolumes, ScheduledBackupsAreTakenPrunedTestRestoredAndMeasured) {
   SS_ASSERT_OK(client().putArchive(filler, "/", makeTar({{"fill/a.txt", "alpha"}, {"fill/d/b.bin", "beta"}})));
   SS_ASSERT_OK(client().removeContainer(filler, {.force = true}));
 
+  // What a guardian killed during a test restore left: removed at start-up.
+  std::string stale = "shipshape-restore-test-" + prefix() + "-stale";
+  SS_ASSERT_OK(client().createVolume(stale, {{"shipshape.restored-from", volume + "@x"}}));
+
   // First the backup directory is a file: every backup fails until it is removed.
   std::string blocked = state_dir_ + "/blocked";
   std::ofstream(blocked) << "not a directory";
@@ -114,6 +118,7 @@ TEST_F(GuardianVolumes, ScheduledBackupsAreTakenPrunedTestRestoredAndMeasured) {
        writeConfig("backups:\n  dir: " + blocked + "\n  rescan: 1s\n  retry: 1s\n  restore_test_every: 1s\n"),
        "--listen", "127.0.0.1:0", "--log-level", "info"});
   ASSERT_TRUE(eventually([&] { return !metricsUrl(watch.output()).empty(); }, 10s)) << watch.output();
+  EXPECT_TRUE(eventually([&] { return !client().inspectVolume(stale); }, 10s)) << watch.output();
   json failed;
   ASSERT_TRUE(eventually([&] { return (failed = incident("backup-failed", volume)).is_object(); }, 20s))
       << watch.output();

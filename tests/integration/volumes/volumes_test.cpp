@@ -329,5 +329,103 @@ TEST_F(VolumesTest, MigratedDataSurvivesRemovingAndRecreatingTheContainer) {
   EXPECT_EQ(got->body, "hello");
 }
 
+// kill -9 part-way through a restore: the half-filled volume is never taken for a restored one (the journal
+// names it in `shipshape volumes`, another restore into it is refused), and the same restore run again
+// completes it, every file checked.
+TEST_F(VolumesTest, AKilledRestoreIsCompletedByItsRerunAndNeverPassesForWhole) {
+  ScopedTempDir dir("kill-restore");
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 8; ++i) files["r" + std::to_string(i) + ".bin"] = randomBytes(8 << 20, 10 + i);
+  std::string source = filledVolume("src", files);
+  backup(source, dir.path(), volumes::ConsistencyMode::kNone);
+  std::string other = filledVolume("other", {{"x", "y"}});
+  backup(other, dir.path(), volumes::ConsistencyMode::kNone);
+  std::string target = name("target");
+  alsoRemove(target);
+
+  // gzip is slow enough to be caught part-way; restore from a gzip backup of the same volume.
+  auto run = runProcess({SHIPSHAPE_BINARY, "backup", source, "--to", dir.path(), "--compress", "gzip"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  BackgroundProcess restoring({SHIPSHAPE_BINARY, "restore", source, "--from", dir.path(), "--volume", target});
+  auto uploading = [&] {
+    auto helpers = client().listContainers(
+        {.all = true, .filters = {{"label", {"shipshape.helper=restore", "shipshape.volume=" + target}}}});
+    return helpers && !helpers->empty();
+  };
+  ASSERT_TRUE(eventually(uploading, 30s)) << restoring.output();
+  restoring.stop(SIGKILL, 5s);
+  EXPECT_GE(volumes::removeOrphanedHelpers(client()), 1u);
+
+  auto interrupted = volumes::interruptedRestore(dir.path(), target);
+  ASSERT_TRUE(interrupted.has_value());
+  EXPECT_EQ(interrupted->rfind(source + "@", 0), 0u) << *interrupted;
+  auto listed = runProcess({SHIPSHAPE_BINARY, "volumes", "--backup-dir", dir.path(), "-f", "json"});
+  EXPECT_NE(listed.out.find("interrupted restore of " + *interrupted), std::string::npos) << listed.out;
+  // Another backup into it is refused: the volume holds part of a restore.
+  auto refused = runProcess({SHIPSHAPE_BINARY, "restore", other, "--from", dir.path(), "--volume", target});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("interrupted restore of " + *interrupted), std::string::npos) << refused.err;
+
+  // The same restore again: completed and verified, the journal gone.
+  auto again = runProcess({SHIPSHAPE_BINARY, "restore", source, "--from", dir.path(), "--volume", target, "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  auto result = nlohmann::json::parse(again.out);
+  EXPECT_TRUE(result["resumed"].get<bool>());
+  EXPECT_TRUE(result["verified"].get<bool>());
+  EXPECT_EQ(result["files"], 8);
+  EXPECT_FALSE(volumes::interruptedRestore(dir.path(), target).has_value());
+}
+
+// kill -9 part-way through a migration (the container stopped, the copy running): a rerun leaves the
+// container running on the verified named volume, with its data — never stopped on neither.
+TEST_F(VolumesTest, AKilledMigrationIsFinishedByItsRerunWithTheContainerRunning) {
+  auto spec = testappSpec();  // VOLUME /data: an anonymous volume
+  std::string app = runTestapp("mig", spec);
+  ASSERT_TRUE(waitForHealth(app, "healthy", 30s));
+  auto put = httpRequest("PUT", "http://" + containerIp(app) + ":8080/kv/greeting", "hello");
+  SS_ASSERT_OK(put);
+  ASSERT_EQ(put->status / 100, 2) << put->body;
+  // Enough data that the copy is still running when the process is killed.
+  std::map<std::string, std::string> bulk;
+  for (int i = 0; i < 12; ++i) bulk["data/bulk/" + std::to_string(i)] = randomBytes(16 << 20, 40 + i);
+  SS_ASSERT_OK(client().putArchive(app, "/", makeTar(bulk)));
+  std::string named = name("mig-data");
+  alsoRemove(named);
+  auto before = client().inspectContainer(app);
+  SS_ASSERT_OK(before);
+  ASSERT_EQ(before->mounts.size(), 1u);
+  std::string anonymous = before->mounts[0].name;
+  alsoRemove(anonymous);  // kept after the migration (no --prune-old)
+
+  BackgroundProcess migrating({SHIPSHAPE_BINARY, "volumes", "migrate", name("mig"), "--name", named});
+  auto copying = [&] {
+    auto helpers = client().listContainers(
+        {.all = true, .filters = {{"label", {"shipshape.helper=copy", "shipshape.volume=" + anonymous}}}});
+    auto c = client().inspectContainer(app);
+    return helpers && !helpers->empty() && c && !c->state.running;
+  };
+  ASSERT_TRUE(eventually(copying, 30s)) << migrating.output();
+  migrating.stop(SIGKILL, 5s);
+  (void)volumes::removeOrphanedHelpers(client());
+  auto stopped = client().inspectContainer(app);
+  SS_ASSERT_OK(stopped);
+  EXPECT_FALSE(stopped->state.running) << "killed while the container was stopped for the copy";
+
+  auto rerun = runProcess({SHIPSHAPE_BINARY, "volumes", "migrate", name("mig"), "--name", named});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  auto now = client().inspectContainer(name("mig"));
+  SS_ASSERT_OK(now);
+  EXPECT_TRUE(now->state.running) << "it ran before the first attempt stopped it";
+  ASSERT_EQ(now->mounts.size(), 1u);
+  EXPECT_EQ(now->mounts[0].name, named);
+  ASSERT_TRUE(waitForHealth(now->id, "healthy", 30s));
+  auto got = httpRequest("GET", "http://" + containerIp(now->id) + ":8080/kv/greeting", "");
+  SS_ASSERT_OK(got);
+  EXPECT_EQ(got->body, "hello");
+  if (auto old = client().inspectContainer(name("mig") + "-pre-migration")) {
+    ADD_FAILURE() << "the original is still parked";
+  }
+}
+
 }  // namespace
 }  // namespace shipshape::testing

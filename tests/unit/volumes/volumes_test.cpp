@@ -105,6 +105,28 @@ TEST(Prune, KeepsLastAndOnePerDayPerVolume) {
             (std::vector<std::string>{"a@2026-11-30T01:00:00Z", "a@2026-11-29T01:00:00Z", "a@2026-11-28T01:00:00Z"}));
 }
 
+TEST(Prune, TwoBackupsInOneSecondAreOrderedByTheirSuffix) {
+  std::string dir = ::testing::TempDir() + "/ss-same-second-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/v");
+  Manifest m;
+  m.volume = "v";
+  m.created = "2026-12-01T18:37:26Z";
+  for (const char* stamp : {"20261201T183726Z", "20261201T183726Z.1", "20261201T183726Z.2"}) {
+    ASSERT_TRUE(writeFileAtomic(dir + "/v/" + stamp + ".manifest.json", manifestToJson(m)));
+  }
+  auto listed = listBackups(dir, "v");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ(listed->back().id, "v@20261201T183726Z.2");  // oldest first, newest last
+  auto newest = findBackup(dir, "v");
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->id, "v@20261201T183726Z.2");
+  auto remove = prunePlan(*listed, KeepPolicy{.last = 1});
+  ASSERT_EQ(remove.size(), 2u);
+  EXPECT_EQ(remove[0].id, "v@20261201T183726Z.1");
+  std::filesystem::remove_all(dir);
+}
+
 // 2026-12-01T10:17:00Z is a Tuesday.
 std::time_t utc(const char* iso) { return static_cast<std::time_t>(parseRfc3339Ms(iso) / 1000); }
 std::string iso(std::time_t t) { return isoTimeMs(static_cast<std::int64_t>(t) * 1000); }
