@@ -87,10 +87,14 @@ void BackupScheduler::rescan(docker::Client& client) {
       sv.schedule = schedule;
       sv.keep = keep;
       sv.label_error.clear();
-      if (auto parsed = Schedule::parse(schedule); !parsed) {
+      sv.parsed.reset();
+      auto parsed = Schedule::parse(schedule);
+      if (!parsed) {
         sv.label_error = parsed.error().message;
-      } else if (!keep.empty()) {
-        if (auto k = parseKeepPolicy(keep); !k) sv.label_error = k.error().message;
+      } else if (auto k = keep.empty() ? Result<KeepPolicy>(KeepPolicy{}) : parseKeepPolicy(keep); !k) {
+        sv.label_error = k.error().message;
+      } else {
+        sv.parsed = *parsed;
       }
       if (!sv.label_error.empty()) {
         SHIPSHAPE_LOG(volumes, warn, "[backups] volume {} is not backed up: {}", name, sv.label_error);
@@ -129,10 +133,8 @@ void BackupScheduler::tick(docker::Client& client) {
   }
   std::lock_guard lock(mu_);
   for (auto& [name, sv] : volumes_) {
-    if (sv.busy || !sv.label_error.empty()) continue;
-    auto schedule = Schedule::parse(sv.schedule);
-    if (!schedule) continue;
-    std::int64_t due = sv.last_backup_ms == 0 ? now : schedule->nextAfter(sv.last_backup_ms / 1000) * 1000;
+    if (sv.busy || !sv.parsed) continue;
+    std::int64_t due = sv.last_backup_ms == 0 ? now : sv.parsed->nextAfter(sv.last_backup_ms / 1000) * 1000;
     if (sv.last_failed) due = std::max(due, sv.last_attempt_ms + options_.retry_ms);
     if (now >= due) {
       queue_.push_back({JobKind::kBackup, name, due});

@@ -36,6 +36,7 @@ struct SchedulerOptions {
 struct ScheduledVolume {
   std::string volume, schedule, keep;
   std::string label_error;          // the schedule or keep label cannot be read: nothing is scheduled
+  std::optional<Schedule> parsed;   // `schedule`, parsed when the label was read (not on every tick)
   std::int64_t last_backup_ms = 0;  // the newest backup on disk (any origin), 0 = none
   std::int64_t last_bytes = 0;      // its archive's size
   double last_seconds = 0;

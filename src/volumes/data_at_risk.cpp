@@ -10,8 +10,6 @@
 namespace shipshape::volumes {
 namespace {
 
-constexpr const char* kHelperLabel = "shipshape.helper";
-
 bool isHelper(const docker::Labels& labels) { return labels.contains(kHelperLabel); }
 
 // The label a user can put on an image the stateful list does not know (an in-house database).
@@ -68,7 +66,8 @@ void DataAtRiskWatch::volumeInUse(const std::string& volume, const std::string& 
   std::int64_t now = clock_();
   // The keeper's work is done: remove it (never the volume).
   auto keepers = client_.listContainers(
-      {.all = true, .filters = {{"label", {std::string(kHelperLabel) + "=keep", "shipshape.volume=" + volume}}}});
+      {.all = true,
+       .filters = {{"label", {std::string(kHelperLabel) + "=keep", std::string(kHelperVolumeLabel) + "=" + volume}}}});
   if (keepers) {
     for (const auto& k : *keepers) {
       if (auto removed = client_.removeContainer(k.id, {.force = true}); !removed) {

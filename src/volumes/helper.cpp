@@ -111,7 +111,7 @@ Result<HelperContainer> HelperContainer::create(docker::Client& client, std::str
   if (auto image = ensureHelperImage(client); !image) return fail(image.error());
   nlohmann::json body = {{"Image", kHelperImage},
                          {"Labels",
-                          {{"shipshape.helper", std::string(purpose)},
+                          {{kHelperLabel, std::string(purpose)},
                            {"shipshape.volume", std::string(volume)},
                            {kPidLabel, std::to_string(::getpid())},
                            {kPidNamespaceLabel, pidNamespace()}}},
@@ -136,12 +136,12 @@ Result<HelperContainer> HelperContainer::create(docker::Client& client, std::str
 
 std::size_t removeOrphanedHelpers(docker::Client& client) {
   if (client.endpoint().kind != docker::Endpoint::Kind::kUnix) return 0;  // another host's pids mean nothing here
-  auto helpers = client.listContainers({.all = true, .filters = {{"label", {"shipshape.helper"}}}});
+  auto helpers = client.listContainers({.all = true, .filters = {{"label", {kHelperLabel}}}});
   if (!helpers) return 0;
   std::string ns = pidNamespace();
   std::size_t removed = 0;
   for (const auto& h : *helpers) {
-    auto purpose = h.labels.find("shipshape.helper");
+    auto purpose = h.labels.find(kHelperLabel);
     auto pid = h.labels.find(kPidLabel);
     auto owner_ns = h.labels.find(kPidNamespaceLabel);
     if (purpose->second == "keep" || pid == h.labels.end() || owner_ns == h.labels.end()) continue;

@@ -16,6 +16,9 @@ namespace shipshape::volumes {
 inline constexpr const char* kHelperImage = "shipshape/volume-helper:1";
 inline constexpr const char* kHelperMount = "/volume";
 
+// Every helper carries its purpose ("backup", "restore", "verify", "copy", "keep") and its volume.
+inline constexpr const char* kHelperLabel = "shipshape.helper";
+inline constexpr const char* kHelperVolumeLabel = "shipshape.volume";
 inline constexpr const char* kPidLabel = "shipshape.pid";
 inline constexpr const char* kPidNamespaceLabel = "shipshape.pidns";
 
