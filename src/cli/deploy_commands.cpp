@@ -161,6 +161,12 @@ ExitCode runProxy(const GlobalOptions& global, const ProxyOptions& options) {
     printError(stores.error());
     return ExitCode::kError;
   }
+  // Before the admin socket exists: a SIGTERM that arrives as soon as it appears must still shut down cleanly
+  // (and unlink it), not kill the process with the default action.
+  struct sigaction sa {};
+  sa.sa_handler = onStopSignal;
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
   auto host = deploy::ProxyHost::start({.state_dir = state_dir, .docker_host = global.host, .threads = options.threads},
                                        *stores->releases, *stores->incidents);
   if (!host) {
@@ -187,10 +193,6 @@ ExitCode runProxy(const GlobalOptions& global, const ProxyOptions& options) {
     }
     server = std::move(*started);
   }
-  struct sigaction sa {};
-  sa.sa_handler = onStopSignal;
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::sigaction(SIGINT, &sa, nullptr);
   std::fprintf(stderr, "shipshape proxy: admin socket %s%s\n", (*host)->adminSocket().c_str(),
                server ? (", metrics on http://" + server->address() + "/metrics").c_str() : "");
   while (!g_stop) ::usleep(100 * 1000);
