@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/registry_commands.h"
 #include "cli/volume_commands.h"
 #include "common/log.h"
 
@@ -175,6 +176,8 @@ int run(int argc, char** argv) {
 
   VolumeCommands volume_commands;
   volume_commands.add(app);
+  RegistryCommands registry_commands;
+  registry_commands.add(app);
 
   try {
     app.parse(argc, argv);
@@ -195,6 +198,7 @@ int run(int argc, char** argv) {
 
   if (version->parsed()) return toInt(runVersion(global, version_options));
   if (auto code = volume_commands.run(global)) return toInt(*code);
+  if (auto code = registry_commands.run(global)) return toInt(*code);
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));

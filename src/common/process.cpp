@@ -217,6 +217,34 @@ int PipedProcess::wait() {
   return impl_->exit_code;
 }
 
+std::optional<int> PipedProcess::waitFor(std::chrono::milliseconds timeout) {
+  if (impl_->waited) return impl_->exit_code;
+  closeStdin();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(impl_->pid, &status, WNOHANG);
+    if (r == impl_->pid) {
+      // Reaped here: finish what wait() does without a second waitpid.
+      if (impl_->out_reader.joinable()) impl_->out_reader.join();
+      if (impl_->err_reader.joinable()) impl_->err_reader.join();
+      ::close(impl_->out);
+      ::close(impl_->err);
+      impl_->waited = true;
+      impl_->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      return impl_->exit_code;
+    }
+    if (r < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(-impl_->pid, SIGKILL);
+      (void)wait();
+      return std::nullopt;
+    }
+    ::usleep(5000);
+  }
+  return wait();
+}
+
 std::string PipedProcess::collectedStdout() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->out_text;

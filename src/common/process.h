@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ class PipedProcess {
   long readStdout(char* buffer, std::size_t size);
   // Closes stdin, waits for the exit; returns the exit code (-1 for a signal).
   int wait();
+  // wait() with a deadline: past it the child's whole group is killed and reaped, and nullopt returned.
+  std::optional<int> waitFor(std::chrono::milliseconds timeout);
   // What the child wrote (the last 64 KiB of each), complete after wait().
   std::string collectedStdout() const;
   std::string collectedStderr() const;

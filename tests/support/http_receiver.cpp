@@ -11,7 +11,11 @@
 
 namespace shipshape::testing {
 
-HttpReceiver::HttpReceiver(int status) : status_(status) {
+HttpReceiver::HttpReceiver(int status) : status_(status) { start(); }
+
+HttpReceiver::HttpReceiver(Handler handler) : handler_(std::move(handler)), status_(200) { start(); }
+
+void HttpReceiver::start() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -87,7 +91,11 @@ void HttpReceiver::run() {
         std::lock_guard lock(mu_);
         requests_.push_back(r);
       }
-      std::string reply = "HTTP/1.1 " + std::to_string(status_.load()) + " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      Reply answer = handler_ ? handler_(r) : Reply{status_.load(), {}, "ok"};
+      std::string reply = "HTTP/1.1 " + std::to_string(answer.status) +
+                          " X\r\nContent-Length: " + std::to_string(answer.body.size()) + "\r\nConnection: close\r\n";
+      for (const auto& h : answer.headers) reply += h + "\r\n";
+      reply += "\r\n" + answer.body;
       (void)!::write(fd, reply.data(), reply.size());
     }
     ::close(fd);

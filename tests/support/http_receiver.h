@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,10 +19,20 @@ struct ReceivedRequest {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
+struct Reply {
+  int status = 200;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+};
+
 class HttpReceiver {
  public:
+  using Handler = std::function<Reply(const ReceivedRequest&)>;
   explicit HttpReceiver(int status = 200);
+  // Answers each request with what `handler` returns (called on the receiver's thread).
+  explicit HttpReceiver(Handler handler);
   ~HttpReceiver();
+  int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
   void setStatus(int status) { status_ = status; }
   std::vector<ReceivedRequest> requests();
@@ -29,7 +40,9 @@ class HttpReceiver {
   bool waitFor(std::size_t n, std::chrono::milliseconds timeout);
 
  private:
+  void start();
   void run();
+  Handler handler_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<int> status_;

@@ -1,0 +1,252 @@
+// `shipshape registry check` against Debian's docker-registry on loopback, run as a user would: a temporary
+// DOCKER_CONFIG per cause, the --json verdict read back. Basic (htpasswd) and token auth (a JWT issuer of the
+// tests' own); credential helpers are small shell programs.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/fixtures.h"
+#include "support/http_receiver.h"
+#include "support/process.h"
+#include "support/test_registry.h"
+
+namespace shipshape::testing {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kPassword = "s3cret-Pa55word";
+
+struct Checked {
+  ProcessResult run;
+  json verdicts;
+  json first() const { return verdicts.is_array() && !verdicts.empty() ? verdicts[0] : json(); }
+};
+
+Checked check(const ClientConfig& config, std::vector<std::string> args) {
+  std::vector<std::string> argv = {SHIPSHAPE_BINARY, "registry", "check", "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Checked c;
+  c.run = runProcess(argv, config.env(), 30s);
+  c.verdicts = json::parse(c.run.out, nullptr, false);
+  // No secret, ever, in anything the command printed.
+  EXPECT_EQ(c.run.out.find(kPassword), std::string::npos) << c.run.out;
+  EXPECT_EQ(c.run.err.find(kPassword), std::string::npos) << c.run.err;
+  return c;
+}
+
+std::string authsFor(const std::string& registry, const std::string& user, const std::string& password) {
+  return json{{"auths", {{registry, {{"auth", basicAuthField(user, password)}}}}}}.dump();
+}
+
+class BasicRegistry : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    registry_ = new TestRegistry({.htpasswd = {{"alice", kPassword}}, .listen_host = "0.0.0.0"});
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(registry_->up()) << registry_->log(); }
+  static TestRegistry* registry_;
+};
+TestRegistry* BasicRegistry::registry_ = nullptr;
+
+TEST_F(BasicRegistry, GoodCredentialsAreOkForLoginAndPushInUnderASecond) {
+  ClientConfig config(authsFor(registry_->address(), "alice", kPassword));
+  auto login = check(config, {});
+  ASSERT_EQ(login.run.exit_code, 0) << login.run.out << login.run.err;
+  EXPECT_EQ(login.first()["status"], "ok");
+  EXPECT_EQ(login.first()["registry"], registry_->address());
+  EXPECT_EQ(login.first()["credential_source"], "config");
+  EXPECT_LT(login.first()["duration_ms"].get<int>(), 1000);
+  auto push = check(config, {"--image", registry_->address() + "/team/app:1"});
+  ASSERT_EQ(push.run.exit_code, 0) << push.run.out;
+  EXPECT_NE(push.first()["detail"].get<std::string>().find("may push to team/app"), std::string::npos);
+}
+
+TEST_F(BasicRegistry, EachCauseHasItsOwnVerdict) {
+  ClientConfig none("{}");
+  auto anonymous = check(none, {registry_->address()});
+  EXPECT_EQ(anonymous.run.exit_code, 1);
+  EXPECT_EQ(anonymous.first()["status"], "no-credentials");
+  EXPECT_EQ(anonymous.first()["credential_source"], "none");
+
+  ClientConfig wrong(authsFor(registry_->address(), "alice", "not-the-password"));
+  auto bad = check(wrong, {});
+  EXPECT_EQ(bad.run.exit_code, 1);
+  EXPECT_EQ(bad.first()["status"], "bad-credentials");
+  EXPECT_LT(bad.first()["duration_ms"].get<int>(), 1000);
+
+  ClientConfig missing(R"({"credsStore":"nosuchstore"})");
+  auto absent = check(missing, {registry_->address()});
+  EXPECT_EQ(absent.first()["status"], "helper-missing");
+  EXPECT_EQ(absent.first()["credential_source"], "store:nosuchstore");
+  EXPECT_NE(absent.first()["fix"].get<std::string>().find("docker-credential-nosuchstore"), std::string::npos);
+
+  ClientConfig locked(json{{"credHelpers", {{registry_->address(), "locked"}}}}.dump());
+  locked.addHelper("locked", "echo 'error getting credentials: keychain locked' >&2; exit 1");
+  auto failed = check(locked, {});
+  EXPECT_EQ(failed.first()["status"], "helper-failed");
+  EXPECT_EQ(failed.first()["credential_source"], "helper:locked");
+  EXPECT_NE(failed.first()["detail"].get<std::string>().find("keychain locked"), std::string::npos) << failed.run.out;
+
+  ClientConfig hung(json{{"credHelpers", {{registry_->address(), "hung"}}}}.dump());
+  hung.addHelper("hung", "exec sleep 30");
+  auto slow = check(hung, {"--timeout", "1"});
+  EXPECT_EQ(slow.first()["status"], "helper-failed");
+  EXPECT_NE(slow.first()["detail"].get<std::string>().find("did not answer within 1 s"), std::string::npos);
+  EXPECT_LT(slow.run.elapsed, 10s);
+
+  // The helper protocol's "not found" is anonymous, not a failure.
+  ClientConfig empty_store(json{{"credHelpers", {{registry_->address(), "empty"}}}}.dump());
+  empty_store.addHelper("empty", "echo 'credentials not found in native keychain'; exit 1");
+  EXPECT_EQ(check(empty_store, {}).first()["status"], "no-credentials");
+}
+
+TEST_F(BasicRegistry, AWorkingHelperIsAskedWithTheRegistryKeyAndItsAnswerUsed) {
+  ClientConfig config(json{{"credHelpers", {{registry_->address(), "good"}}}}.dump());
+  config.addHelper("good",
+                   std::string("read server; [ \"$server\" = \"") + registry_->address() +
+                       "\" ] || exit 3; echo '{\"ServerURL\":\"'$server'\",\"Username\":\"alice\",\"Secret\":\"" +
+                       kPassword + "\"}'");
+  auto ok = check(config, {"--image", registry_->address() + "/app"});
+  EXPECT_EQ(ok.run.exit_code, 0) << ok.run.out;
+  EXPECT_EQ(ok.first()["status"], "ok");
+  EXPECT_EQ(ok.first()["credential_source"], "helper:good");
+}
+
+// A non-loopback address of this host, where the registry (listening on all addresses) also answers.
+std::string hostAddress() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+    if (std::string(text).starts_with("127.")) continue;
+    found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+TEST_F(BasicRegistry, PlainHttpOnANonLoopbackAddressIsATlsErrorUnlessDeclaredInsecure) {
+  std::string host = hostAddress();
+  ASSERT_FALSE(host.empty()) << "this machine has no non-loopback IPv4 address";
+  std::string registry = host + ":" + std::to_string(registry_->port());
+  ClientConfig config(authsFor(registry, "alice", kPassword));
+  auto tls = check(config, {});
+  EXPECT_EQ(tls.first()["status"], "tls-error") << tls.run.out;
+  EXPECT_NE(tls.first()["detail"].get<std::string>().find("plain HTTP"), std::string::npos);
+  EXPECT_NE(tls.first()["fix"].get<std::string>().find("insecure-registries"), std::string::npos);
+  auto declared = check(config, {"--insecure-registry", registry});
+  EXPECT_EQ(declared.first()["status"], "ok") << declared.run.out;
+}
+
+TEST(RegistryCheck, NothingListeningIsUnreachableAndA5xxIsARegistryError) {
+  ReservedPort closed;
+  std::string dead = "127.0.0.1:" + std::to_string(closed.port());
+  ClientConfig config(authsFor(dead, "alice", kPassword));
+  auto down = check(config, {});
+  EXPECT_EQ(down.run.exit_code, 1);
+  EXPECT_EQ(down.first()["status"], "unreachable");
+  EXPECT_NE(down.first()["detail"].get<std::string>().find("refused"), std::string::npos) << down.run.out;
+
+  HttpReceiver failing(503);
+  std::string broken = "127.0.0.1:" + std::to_string(failing.port());
+  auto error = check(ClientConfig(authsFor(broken, "alice", kPassword)), {});
+  EXPECT_EQ(error.first()["status"], "registry-error");
+  EXPECT_NE(error.first()["detail"].get<std::string>().find("503"), std::string::npos);
+}
+
+TEST(RegistryCheck, BadUsageIsExitTwo) {
+  ClientConfig none("{}");
+  EXPECT_EQ(check(none, {}).run.exit_code, 2);  // no registry known
+  EXPECT_EQ(check(none, {"--expiry-window", "soon", "127.0.0.1:1"}).run.exit_code, 2);
+  ClientConfig broken("{\"auths\": [");
+  auto unreadable = check(broken, {"127.0.0.1:1"});
+  EXPECT_EQ(unreadable.run.exit_code, 2);
+  EXPECT_NE(unreadable.run.err.find("config.json"), std::string::npos);
+}
+
+class TokenRegistry : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    issuer_ = new TokenIssuer("shipshape-test-registry", 300s);
+    issuer_->addUser("ci", {.password = kPassword});
+    issuer_->addUser("reader", {.password = kPassword, .actions = {"pull"}});
+    registry_ = new TestRegistry({.issuer = issuer_});
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    delete issuer_;
+    registry_ = nullptr;
+    issuer_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(registry_->up()) << registry_->log(); }
+  std::string image() const { return registry_->address() + "/team/app:1"; }
+  static TokenIssuer* issuer_;
+  static TestRegistry* registry_;
+};
+TokenIssuer* TokenRegistry::issuer_ = nullptr;
+TestRegistry* TokenRegistry::registry_ = nullptr;
+
+TEST_F(TokenRegistry, APasswordGetsAPushTokenWhoseLifetimeIsShown) {
+  auto ok = check(ClientConfig(authsFor(registry_->address(), "ci", kPassword)), {"--image", image()});
+  ASSERT_EQ(ok.run.exit_code, 0) << ok.run.out << registry_->log();
+  EXPECT_EQ(ok.first()["status"], "ok");
+  EXPECT_TRUE(ok.first()["token_expires_at"].is_string());
+  EXPECT_LT(ok.first()["duration_ms"].get<int>(), 1000);
+}
+
+TEST_F(TokenRegistry, ALoginThatMayNotPushIsInsufficientScope) {
+  ClientConfig config(authsFor(registry_->address(), "reader", kPassword));
+  EXPECT_EQ(check(config, {}).first()["status"], "ok");  // the login itself works
+  auto push = check(config, {"--image", image()});
+  EXPECT_EQ(push.run.exit_code, 1);
+  EXPECT_EQ(push.first()["status"], "insufficient-scope") << push.run.out;
+  EXPECT_NE(push.first()["detail"].get<std::string>().find("[pull]"), std::string::npos);
+}
+
+TEST_F(TokenRegistry, AnExpiredCiTokenIsTokenExpiredAndAnExpiringOneExpiresSoon) {
+  std::string expired = issuer_->makeJwt(-120s, "job");
+  issuer_->addUser("job", {.password = expired});
+  auto gone = check(ClientConfig(authsFor(registry_->address(), "job", expired)), {"--image", image()});
+  EXPECT_EQ(gone.first()["status"], "token-expired") << gone.run.out;
+  EXPECT_TRUE(gone.first()["expires_at"].is_string());
+  EXPECT_EQ(gone.run.out.find(expired), std::string::npos);
+
+  std::string expiring = issuer_->makeJwt(2h, "job2");
+  issuer_->addUser("job2", {.password = expiring});
+  ClientConfig soon(authsFor(registry_->address(), "job2", expiring));
+  auto warned = check(soon, {"--image", image()});
+  EXPECT_EQ(warned.run.exit_code, 1);
+  EXPECT_EQ(warned.first()["status"], "expires-soon") << warned.run.out;
+  EXPECT_NE(warned.first()["detail"].get<std::string>().find("expires in"), std::string::npos);
+  EXPECT_EQ(check(soon, {"--image", image(), "--expiry-window", "1h"}).first()["status"], "ok");
+}
+
+TEST_F(TokenRegistry, AStoredRegistryTokenTheRegistryRejectsAsExpiredIsTokenExpired) {
+  std::string stale = issuer_->makeJwt(-60s, "ci");
+  ClientConfig config(json{{"auths", {{registry_->address(), {{"registrytoken", stale}}}}}}.dump());
+  auto verdict = check(config, {});
+  EXPECT_EQ(verdict.first()["status"], "token-expired") << verdict.run.out;
+  EXPECT_NE(verdict.first()["detail"].get<std::string>().find("invalid_token"), std::string::npos);
+  EXPECT_EQ(verdict.run.out.find(stale), std::string::npos);
+}
+
+TEST_F(TokenRegistry, AWrongPasswordIsBadCredentials) {
+  auto bad = check(ClientConfig(authsFor(registry_->address(), "ci", "wrong")), {"--image", image()});
+  EXPECT_EQ(bad.first()["status"], "bad-credentials") << bad.run.out;
+  EXPECT_NE(bad.first()["detail"].get<std::string>().find("token endpoint"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shipshape::testing

@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include "common/base64.h"
+#include "registry/challenge.h"
+#include "registry/check.h"
+#include "registry/credentials.h"
+#include "registry/docker_config.h"
+#include "support/scoped.h"
+
+#include <fstream>
+
+namespace shipshape::registry {
+namespace {
+
+TEST(Challenge, BearerWithQuotedCommasAndError) {
+  Challenge c = parseChallenge(
+      R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push",error="insufficient_scope")");
+  EXPECT_EQ(c.scheme, "bearer");
+  EXPECT_EQ(c.param("realm"), "https://auth.example/token");
+  EXPECT_EQ(c.param("service"), "registry.example");
+  EXPECT_EQ(c.param("scope"), "repository:a/b:pull,push");
+  EXPECT_EQ(c.param("error"), "insufficient_scope");
+}
+
+TEST(Challenge, BasicAndEmpty) {
+  EXPECT_EQ(parseChallenge(R"(Basic realm="Registry Realm")").scheme, "basic");
+  EXPECT_EQ(parseChallenge(R"(Basic realm="Registry Realm")").param("realm"), "Registry Realm");
+  EXPECT_EQ(parseChallenge("").scheme, "");
+  EXPECT_EQ(parseChallenge(R"(Bearer realm="a\"b")").param("realm"), "a\"b");
+}
+
+std::string jwt(const std::string& claims) {
+  auto url = [](std::string s) {
+    for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    return s;
+  };
+  return url(base64Encode(R"({"alg":"RS256"})")) + "." + url(base64Encode(claims)) + ".sig";
+}
+
+TEST(Jwt, ExpiryAndActions) {
+  std::string token =
+      jwt(R"({"exp":1900000000,"access":[{"type":"repository","name":"team/app","actions":["pull"]}]})");
+  EXPECT_EQ(jwtExpiry(token), 1900000000);
+  auto actions = jwtActions(token, "team/app");
+  ASSERT_TRUE(actions);
+  EXPECT_EQ(*actions, std::vector<std::string>{"pull"});
+  EXPECT_TRUE(jwtActions(token, "other")->empty());
+  EXPECT_FALSE(jwtExpiry("not-a-jwt"));
+  EXPECT_FALSE(jwtExpiry("a.%%%.c"));
+}
+
+TEST(TokenResponse, ExpiryFromJwtElseExpiresInElseSixtySeconds) {
+  auto a = parseTokenResponse(R"({"token":")" + jwt(R"({"exp":1900000000})") + R"(","expires_in":300})", 1000);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->expires_at, 1900000000);
+  auto b = parseTokenResponse(R"({"access_token":"opaque","expires_in":300,"issued_at":"2026-12-01T00:00:00Z"})", 5);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->token, "opaque");
+  EXPECT_EQ(b->expires_at, 1796083200 + 300);
+  auto c = parseTokenResponse(R"({"token":"opaque"})", 1000);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->expires_at, 1060);
+  EXPECT_FALSE(parseTokenResponse(R"({"nothing":1})", 0));
+  EXPECT_FALSE(parseTokenResponse("<html>", 0));
+}
+
+TEST(DockerConfig, NamesAsTheCliReadsThem) {
+  EXPECT_EQ(normalizeRegistry("https://index.docker.io/v1/"), "docker.io");
+  EXPECT_EQ(normalizeRegistry("http://127.0.0.1:5000"), "127.0.0.1:5000");
+  EXPECT_EQ(normalizeRegistry("Registry.Example.COM/v2/"), "registry.example.com");
+  EXPECT_EQ(registryOfImage("nginx:1.25"), "docker.io");
+  EXPECT_EQ(registryOfImage("team/app"), "docker.io");
+  EXPECT_EQ(registryOfImage("localhost/app"), "localhost");
+  EXPECT_EQ(registryOfImage("127.0.0.1:5000/team/app:1"), "127.0.0.1:5000");
+  EXPECT_EQ(repositoryOfImage("127.0.0.1:5000/team/app:1"), "team/app");
+  EXPECT_EQ(repositoryOfImage("127.0.0.1:5000/app@sha256:abc"), "app");
+  EXPECT_EQ(repositoryOfImage("nginx"), "library/nginx");
+  EXPECT_EQ(repositoryOfImage("docker.io/team/app:2"), "team/app");
+  EXPECT_EQ(credentialKey("docker.io"), "https://index.docker.io/v1/");
+  EXPECT_EQ(credentialKey("127.0.0.1:5000"), "127.0.0.1:5000");
+  EXPECT_TRUE(isInsecureByDefault("127.0.0.1:5000"));
+  EXPECT_TRUE(isInsecureByDefault("localhost:5000"));
+  EXPECT_FALSE(isInsecureByDefault("registry.example.com"));
+  EXPECT_FALSE(isInsecureByDefault("10.0.0.1:5000"));
+}
+
+TEST(DockerConfig, ResolutionOrderHelpersThenStoreThenAuths) {
+  testing::ScopedTempDir dir("docker-config");
+  std::ofstream(dir / "config.json") << R"({
+    "auths": {"https://index.docker.io/v1/": {"auth": ")"
+                                     << base64Encode("hub:pw") << R"("},
+              "http://127.0.0.1:5000/": {"auth": ")"
+                                     << base64Encode("u:p:with:colons") << R"("},
+              "ghcr.io": {"identitytoken": "refresh"}},
+    "credHelpers": {"registry.example.com": "nosuchhelper"}})";
+  auto config = loadDockerConfig(dir.path());
+  ASSERT_TRUE(config) << config.error().describe();
+  auto hub = lookupCredential(*config, "docker.io", std::chrono::seconds(1));
+  EXPECT_EQ(hub.credential.source, "config");
+  EXPECT_EQ(hub.credential.username, "hub");
+  auto local = lookupCredential(*config, "127.0.0.1:5000", std::chrono::seconds(1));
+  EXPECT_EQ(local.credential.secret, "p:with:colons");
+  EXPECT_EQ(lookupCredential(*config, "ghcr.io", std::chrono::seconds(1)).credential.kind, SecretKind::kIdentityToken);
+  auto helped = lookupCredential(*config, "registry.example.com", std::chrono::seconds(1));
+  EXPECT_EQ(helped.problem, CredentialLookup::Problem::kHelperMissing);
+  EXPECT_EQ(helped.credential.source, "helper:nosuchhelper");
+  EXPECT_EQ(configuredRegistries(*config),
+            (std::vector<std::string>{"127.0.0.1:5000", "docker.io", "ghcr.io", "registry.example.com"}));
+}
+
+TEST(DockerConfig, BadInputNamesTheFileAndKey) {
+  testing::ScopedTempDir dir("docker-config");
+  EXPECT_TRUE(loadDockerConfig(dir.path()));  // no file: nothing configured
+  std::ofstream(dir / "config.json") << R"({"auths":{"r.example":{"auth":"bm9jb2xvbg=="}}})";  // "nocolon"
+  auto bad = loadDockerConfig(dir.path());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("auths[\"r.example\"].auth"), std::string::npos) << bad.error().message;
+  std::ofstream(dir / "config.json") << "{";
+  auto broken = loadDockerConfig(dir.path());
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message.find(dir / "config.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shipshape::registry
