@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/credential_helper.h"
 #include "cli/registry_commands.h"
 #include "cli/volume_commands.h"
 #include "common/log.h"
@@ -14,6 +15,7 @@
 namespace shipshape::cli {
 
 int run(int argc, char** argv) {
+  if (argc > 0 && isCredentialHelperName(argv[0])) return runCredentialHelper(argc, argv);
   CLI::App app{"shipshape: a production guardian for Docker hosts", "shipshape"};
   app.require_subcommand(1);
   // Global flags (-H, --timeout, --log-level) may also follow the subcommand, as with the docker CLI.

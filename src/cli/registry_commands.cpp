@@ -1,12 +1,19 @@
 #include "cli/registry_commands.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/text_table.h"
+#include "common/base64.h"
+#include "common/file.h"
 #include "common/format.h"
 #include "registry/check.h"
+#include "registry/credential_store.h"
+#include "registry/credentials.h"
 #include "registry/docker_config.h"
 
 namespace shipshape::cli {
@@ -28,11 +35,27 @@ void RegistryCommands::add(CLI::App& app) {
       ->check(CLI::Range(1, 300))
       ->capture_default_str();
   check_->add_flag("--json", json_, "A JSON array on stdout");
+
+  login_ = registry_->add_subcommand(
+      "login", "Check a credential against the registry, then store it in a credential helper (never in config.json)");
+  login_->add_option("registry", login_registry_, "Registry (HOST[:PORT]; docker.io for Docker Hub)")->required();
+  login_->add_option("-u,--username", username_, "Username")->required();
+  login_->add_flag("--password-stdin", password_stdin_, "Read the password or token from stdin");
+  login_->add_option("--secret-file", secret_file_,
+                     "A file holding the secret, read at every use (an orchestrator's /run/secrets/...; "
+                     "docker-credential-shipshape only)");
+  login_->add_option("--helper", helper_,
+                     "Credential helper NAME (docker-credential-NAME; default: the configured one, else shipshape)");
+  login_->add_flag("--allow-plaintext", allow_plaintext_, "Store base64 user:password in config.json instead");
+  login_->add_option("--insecure-registry", insecure_, "Allow plain HTTP to this registry");
+  login_->add_option("--timeout", timeout_s_, "Seconds per request and for the credential helper")
+      ->check(CLI::Range(1, 300));
   registry_->require_subcommand(1);
 }
 
 std::optional<ExitCode> RegistryCommands::run(const GlobalOptions& /*global*/) {
   if (check_->parsed()) return runCheck();
+  if (login_->parsed()) return runLogin();
   return std::nullopt;
 }
 
@@ -105,6 +128,131 @@ ExitCode RegistryCommands::runCheck() {
     }
   }
   return all_ok ? ExitCode::kOk : ExitCode::kFailed;
+}
+
+namespace {
+
+ExitCode loginError(const std::string& message) {
+  std::fprintf(stderr, "shipshape registry login: %s\n", message.c_str());
+  return ExitCode::kError;
+}
+
+// Rewrites config.json keeping everything else in it: the registry's credential goes to `helper` (or, with
+// plaintext, into `auths`), and no secret for it stays behind in the file.
+Result<void> pointConfigAt(const std::string& dir, const std::string& registry_name, const std::string& helper,
+                           const std::string& plaintext_auth) {
+  std::string path = dir + "/config.json";
+  json doc = json::object();
+  if (auto text = readFile(path)) {
+    doc = json::parse(*text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return fail(ErrorCode::kInvalidArgument, path + ": not a JSON object");
+  } else if (text.error().code != ErrorCode::kNotFound) {
+    return fail(text.error());
+  }
+  std::string key = registry::credentialKey(registry_name);
+  auto same = [&](const std::string& k) { return registry::normalizeRegistry(k) == registry::normalizeRegistry(key); };
+  if (doc.contains("auths") && doc["auths"].is_object()) {
+    for (auto it = doc["auths"].begin(); it != doc["auths"].end();) {
+      it = same(it.key()) ? doc["auths"].erase(it) : std::next(it);
+    }
+  }
+  if (doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
+    for (auto it = doc["credHelpers"].begin(); it != doc["credHelpers"].end();) {
+      it = same(it.key()) ? doc["credHelpers"].erase(it) : std::next(it);
+    }
+  }
+  if (!plaintext_auth.empty()) {
+    doc["auths"][key] = {{"auth", plaintext_auth}};
+  } else {
+    // The CLI's own marker: the registry is logged in, its secret lives in a helper.
+    doc["auths"][key] = json::object();
+    if (doc.value("credsStore", "") != helper) doc["credHelpers"][key] = helper;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  return writeFileAtomic(path, doc.dump(1, '\t') + "\n", 0600);
+}
+
+}  // namespace
+
+ExitCode RegistryCommands::runLogin() {
+  std::string host = registry::normalizeRegistry(login_registry_);
+  if (password_stdin_ == !secret_file_.empty()) {
+    return loginError("give the secret with exactly one of --password-stdin or --secret-file (never as an argument)");
+  }
+  std::string secret;
+  if (password_stdin_) {
+    secret.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto text = readFile(secret_file_);
+    if (!text) return loginError(text.error().describe());
+    secret = *text;
+  }
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) return loginError("the secret is empty");
+
+  std::string dir = registry::dockerConfigDir();
+  auto config = registry::loadDockerConfig(dir);
+  if (!config) return loginError(config.error().describe());
+  std::string helper = helper_;
+  if (helper.empty()) helper = registry::findCredHelper(*config, host).value_or(config->creds_store);
+  if (helper.empty()) helper = "shipshape";
+  if (!secret_file_.empty() && helper != "shipshape") {
+    return loginError("--secret-file needs docker-credential-shipshape (the helper that reads the file at every use)");
+  }
+  std::string helper_path = allow_plaintext_ ? "" : registry::findHelper(helper);
+  if (!allow_plaintext_ && helper_path.empty()) {
+    return loginError("docker-credential-" + helper + " is not on PATH" +
+                      (helper == "shipshape" ? "; install it with: ln -s \"$(command -v shipshape)\" "
+                                               "/usr/local/bin/docker-credential-shipshape"
+                                             : ""));
+  }
+
+  // The credential is tried before anything is stored: a wrong one never replaces a working one.
+  registry::DockerConfig trial;
+  trial.auths.push_back({.key = host, .username = username_, .password = secret});
+  trial.path = "(the credential given to login)";
+  registry::Verdict verdict = registry::checkRegistry(
+      trial, {.registry = host, .insecure_registries = insecure_, .timeout = std::chrono::seconds(timeout_s_)});
+  if (verdict.status != registry::Status::kOk && verdict.status != registry::Status::kExpiresSoon) {
+    std::fprintf(stderr, "shipshape registry login: %s: %s: %s\nfix: %s\n", host.c_str(),
+                 registry::statusName(verdict.status), verdict.detail.c_str(), verdict.fix.c_str());
+    return ExitCode::kFailed;
+  }
+
+  std::string plaintext;
+  if (allow_plaintext_) {
+    plaintext = base64Encode(username_ + ":" + secret);
+  } else if (helper == "shipshape") {
+    registry::CredentialStore store(registry::CredentialStore::defaultDir());
+    auto stored = store.store({registry::credentialKey(host), username_, secret_file_.empty() ? secret : "",
+                               secret_file_.empty() ? "" : std::filesystem::absolute(secret_file_).string()});
+    if (!stored) return loginError(stored.error().describe());
+  } else {
+    json input = {{"ServerURL", registry::credentialKey(host)}, {"Username", username_}, {"Secret", secret}};
+    auto reply = registry::callHelper(helper_path, "store", input.dump(), std::chrono::seconds(timeout_s_));
+    if (!reply) return loginError(reply.error().describe());
+    if (reply->exit_code != 0) {
+      std::string said = reply->out.empty() ? reply->err : reply->out;
+      return loginError("docker-credential-" + helper + " store failed: " + said.substr(0, said.find('\n')));
+    }
+  }
+  if (auto written = pointConfigAt(dir, host, helper, plaintext); !written) {
+    return loginError(written.error().describe());
+  }
+  if (allow_plaintext_) {
+    std::printf("Login Succeeded: %s stored in %s/config.json as base64 (plaintext, as you asked)\n", host.c_str(),
+                dir.c_str());
+  } else {
+    std::printf("Login Succeeded: %s stored by docker-credential-%s; %s/config.json holds no secret%s\n", host.c_str(),
+                helper.c_str(), dir.c_str(),
+                verdict.status == registry::Status::kExpiresSoon ? (" (" + verdict.detail + ")").c_str() : "");
+  }
+  return ExitCode::kOk;
 }
 
 }  // namespace shipshape::cli

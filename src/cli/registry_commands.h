@@ -21,8 +21,12 @@ class RegistryCommands {
 
  private:
   ExitCode runCheck();
+  ExitCode runLogin();
 
-  CLI::App *registry_ = nullptr, *check_ = nullptr;
+  CLI::App *registry_ = nullptr, *check_ = nullptr, *login_ = nullptr;
+  // login
+  std::string login_registry_, username_, secret_file_, helper_;
+  bool password_stdin_ = false, allow_plaintext_ = false;
   std::vector<std::string> registries_;
   std::string image_;
   std::vector<std::string> insecure_;

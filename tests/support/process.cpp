@@ -15,7 +15,7 @@ extern char** environ;
 namespace shipshape::testing {
 
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                         std::chrono::milliseconds deadline) {
+                         std::chrono::milliseconds deadline, const std::string& input) {
   ProcessResult result;
   std::map<std::string, std::string> vars;
   for (char** e = environ; *e; ++e) {
@@ -40,10 +40,13 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector
   for (auto& a : argv_copy) args.push_back(a.data());
   args.push_back(nullptr);
 
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return result;
+  int out_pipe[2], err_pipe[2], in_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(in_pipe, O_CLOEXEC) != 0) {
+    return result;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   auto start = std::chrono::steady_clock::now();
@@ -52,6 +55,10 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  ::close(in_pipe[0]);
+  // Small inputs only (a password): they fit in the pipe, so writing before reading cannot deadlock.
+  if (rc == 0 && !input.empty()) (void)!::write(in_pipe[1], input.data(), input.size());
+  ::close(in_pipe[1]);
   if (rc != 0) {
     result.err = std::string("spawn failed: ") + std::strerror(rc);
     ::close(out_pipe[0]);

@@ -15,8 +15,9 @@ struct ProcessResult {
 };
 
 // `env` entries NAME=value are added to (or replace in) the current environment; NAME= removes it.
+// `input` is the child's whole stdin (small: a password).
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
-                         std::chrono::milliseconds deadline = std::chrono::seconds(30));
+                         std::chrono::milliseconds deadline = std::chrono::seconds(30), const std::string& input = "");
 
 // A program running beside the test (a daemon such as `shipshape watch`), its output going to a file.
 // The destructor kills it if it is still running.

@@ -227,9 +227,19 @@ void ClientConfig::addHelper(const std::string& name, const std::string& body) {
   ::chmod(path.c_str(), 0755);
 }
 
+void ClientConfig::addShipshapeHelper() {
+  std::filesystem::create_symlink(SHIPSHAPE_BINARY, dir_ / "bin/docker-credential-shipshape");
+}
+
+std::string ClientConfig::configJson() const {
+  std::ifstream in(dir_ / "config.json");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 std::vector<std::string> ClientConfig::env() const {
   const char* path = std::getenv("PATH");
-  return {"DOCKER_CONFIG=" + dir_.path(), "PATH=" + (dir_ / "bin") + ":" + (path ? path : "/usr/bin:/bin")};
+  return {"DOCKER_CONFIG=" + dir_.path(), "SHIPSHAPE_CREDENTIALS_DIR=" + credentialsDir(),
+          "PATH=" + (dir_ / "bin") + ":" + (path ? path : "/usr/bin:/bin")};
 }
 
 std::string basicAuthField(const std::string& user, const std::string& password) {

@@ -84,7 +84,12 @@ class ClientConfig {
   const std::string& dir() const { return dir_.path(); }
   // Writes an executable docker-credential-NAME (a /bin/sh script with `body`) into the bin directory.
   void addHelper(const std::string& name, const std::string& body);
-  // Environment for runProcess: DOCKER_CONFIG and PATH with the helpers first.
+  // Puts docker-credential-shipshape (the shipshape binary under that name) into the bin directory; its store
+  // is credentialsDir().
+  void addShipshapeHelper();
+  std::string credentialsDir() const { return dir_ / "credentials"; }
+  std::string configJson() const;
+  // Environment for runProcess: DOCKER_CONFIG, SHIPSHAPE_CREDENTIALS_DIR and PATH with the helpers first.
   std::vector<std::string> env() const;
 
  private:

@@ -5,6 +5,9 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -119,6 +122,90 @@ TEST_F(BasicRegistry, AWorkingHelperIsAskedWithTheRegistryKeyAndItsAnswerUsed) {
   EXPECT_EQ(ok.run.exit_code, 0) << ok.run.out;
   EXPECT_EQ(ok.first()["status"], "ok");
   EXPECT_EQ(ok.first()["credential_source"], "helper:good");
+}
+
+TEST_F(BasicRegistry, LoginStoresInShipshapesHelperAndConfigJsonHoldsNoSecret) {
+  ClientConfig config("{\"credsStore\":\"\"}");
+  config.addShipshapeHelper();
+  std::vector<std::string> login = {SHIPSHAPE_BINARY, "registry",        "login", registry_->address(), "-u",
+                                    "alice",          "--password-stdin"};
+  // A wrong password is refused by the registry before anything is stored.
+  auto refused = runProcess(login, config.env(), 30s, "not-the-password\n");
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("bad-credentials"), std::string::npos) << refused.err;
+  EXPECT_EQ(config.configJson(), "{\"credsStore\":\"\"}");
+
+  auto done = runProcess(login, config.env(), 30s, std::string(kPassword) + "\n");
+  ASSERT_EQ(done.exit_code, 0) << done.out << done.err;
+  EXPECT_NE(done.out.find("Login Succeeded"), std::string::npos);
+  std::string written = config.configJson();
+  EXPECT_EQ(written.find(kPassword), std::string::npos) << written;
+  EXPECT_EQ(written.find(basicAuthField("alice", kPassword)), std::string::npos) << written;
+  json doc = json::parse(written);
+  EXPECT_EQ(doc["credHelpers"][registry_->address()], "shipshape");
+  EXPECT_EQ((std::filesystem::status(config.dir() + "/config.json").permissions() & std::filesystem::perms::all),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ((std::filesystem::status(config.credentialsDir()).permissions() & std::filesystem::perms::all),
+            std::filesystem::perms::owner_all);
+  EXPECT_EQ((std::filesystem::status(config.credentialsDir() + "/credentials.json").permissions() &
+             std::filesystem::perms::all),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto verdict = check(config, {"--image", registry_->address() + "/team/app"});
+  EXPECT_EQ(verdict.first()["status"], "ok") << verdict.run.out;
+  EXPECT_EQ(verdict.first()["credential_source"], "helper:shipshape");
+
+  // The helper protocol as the docker CLI speaks it, URL forms included.
+  std::string helper = config.dir() + "/bin/docker-credential-shipshape";
+  auto got = runProcess({helper, "get"}, config.env(), 10s, "http://" + registry_->address() + "\n");
+  ASSERT_EQ(got.exit_code, 0) << got.out;
+  EXPECT_EQ(json::parse(got.out)["Username"], "alice");
+  EXPECT_EQ(json::parse(got.out)["Secret"], kPassword);
+  auto listed = runProcess({helper, "list"}, config.env());
+  EXPECT_EQ(json::parse(listed.out).size(), 1u) << listed.out;
+  EXPECT_EQ(runProcess({helper, "erase"}, config.env(), 10s, "https://" + registry_->address()).exit_code, 0);
+  auto gone = runProcess({helper, "get"}, config.env(), 10s, registry_->address());
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.out.find("credentials not found in native keychain"), std::string::npos);
+  EXPECT_EQ(check(config, {}).first()["status"], "no-credentials");
+}
+
+TEST_F(BasicRegistry, ASecretFileIsReadAtEveryUseSoARotationNeedsNoNewLogin) {
+  ClientConfig config("{}");
+  config.addShipshapeHelper();
+  std::string secret = config.dir() + "/registry_password";
+  std::ofstream(secret) << kPassword << "\n";
+  auto done =
+      runProcess({SHIPSHAPE_BINARY, "registry", "login", registry_->address(), "-u", "alice", "--secret-file", secret},
+                 config.env());
+  ASSERT_EQ(done.exit_code, 0) << done.err;
+  std::ifstream stored(config.credentialsDir() + "/credentials.json");
+  std::string text{std::istreambuf_iterator<char>(stored), std::istreambuf_iterator<char>()};
+  EXPECT_EQ(text.find(kPassword), std::string::npos) << "the store keeps the file's path, not its content";
+  EXPECT_EQ(check(config, {}).first()["status"], "ok");
+  std::ofstream(secret) << "revoked-by-the-orchestrator\n";
+  EXPECT_EQ(check(config, {}).first()["status"], "bad-credentials");
+}
+
+TEST_F(BasicRegistry, PlainDockerPushUsesShipshapesHelperAndTheImageComesBackTheSame) {
+  ClientConfig config("{}");
+  config.addShipshapeHelper();
+  ASSERT_EQ(runProcess({SHIPSHAPE_BINARY, "registry", "login", registry_->address(), "-u", "alice", "--password-stdin"},
+                       config.env(), 30s, kPassword)
+                .exit_code,
+            0);
+  std::string image = registry_->address() + "/helper/testapp:1";
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "tag", SHIPSHAPE_TESTAPP_IMAGE, image}, config.env()).exit_code, 0);
+  auto push = runProcess({"/usr/bin/docker", "push", image}, config.env(), 120s);
+  ASSERT_EQ(push.exit_code, 0) << push.out << push.err;
+  auto digest_at = push.out.find("digest: ");
+  ASSERT_NE(digest_at, std::string::npos) << push.out;
+  std::string digest = push.out.substr(digest_at + 8, 71);
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "rmi", image}, config.env()).exit_code, 0);
+  auto pull = runProcess({"/usr/bin/docker", "pull", image}, config.env(), 120s);
+  ASSERT_EQ(pull.exit_code, 0) << pull.out << pull.err;
+  EXPECT_NE(pull.out.find(digest), std::string::npos) << pull.out;
+  (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
 }
 
 // A non-loopback address of this host, where the registry (listening on all addresses) also answers.

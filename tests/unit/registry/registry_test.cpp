@@ -3,10 +3,12 @@
 #include "common/base64.h"
 #include "registry/challenge.h"
 #include "registry/check.h"
+#include "registry/credential_store.h"
 #include "registry/credentials.h"
 #include "registry/docker_config.h"
 #include "support/scoped.h"
 
+#include <filesystem>
 #include <fstream>
 
 namespace shipshape::registry {
@@ -120,6 +122,28 @@ TEST(DockerConfig, BadInputNamesTheFileAndKey) {
   auto broken = loadDockerConfig(dir.path());
   ASSERT_FALSE(broken);
   EXPECT_NE(broken.error().message.find(dir / "config.json"), std::string::npos);
+}
+
+TEST(CredentialStore, StoresPrivatelyMatchesUrlFormsAndRefusesAReadableFile) {
+  testing::ScopedTempDir dir("credential-store");
+  CredentialStore store(dir / "creds");
+  ASSERT_TRUE(store.store({"https://index.docker.io/v1/", "hub", "pw1", ""}));
+  ASSERT_TRUE(store.store({"127.0.0.1:5000", "ci", "pw2", ""}));
+  auto hub = store.get("docker.io");
+  ASSERT_TRUE(hub && *hub);
+  EXPECT_EQ((*hub)->secret, "pw1");
+  auto local = store.get("http://127.0.0.1:5000/");
+  ASSERT_TRUE(local && *local);
+  EXPECT_EQ((*local)->username, "ci");
+  EXPECT_FALSE(*store.get("ghcr.io"));
+  EXPECT_TRUE(*store.erase("https://127.0.0.1:5000"));
+  EXPECT_FALSE(*store.erase("127.0.0.1:5000"));
+  EXPECT_EQ(store.list()->size(), 1u);
+  std::filesystem::permissions(dir / "creds/credentials.json", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  auto refused = store.get("docker.io");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("mode 640"), std::string::npos) << refused.error().message;
 }
 
 }  // namespace

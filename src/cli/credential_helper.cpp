@@ -1,0 +1,82 @@
+#include "cli/credential_helper.h"
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "registry/credential_store.h"
+
+namespace shipshape::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kNotFound = "credentials not found in native keychain";
+
+std::string readStdin() {
+  std::string in((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  while (!in.empty() && (in.back() == '\n' || in.back() == '\r' || in.back() == ' ')) in.pop_back();
+  return in;
+}
+
+int failWith(const std::string& message) {
+  std::printf("%s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+bool isCredentialHelperName(const char* argv0) {
+  std::string_view name(argv0 ? argv0 : "");
+  if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  return name == "docker-credential-shipshape";
+}
+
+int runCredentialHelper(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: docker-credential-shipshape store|get|erase|list|version\n");
+    return 1;
+  }
+  std::string verb = argv[1];
+  registry::CredentialStore store(registry::CredentialStore::defaultDir());
+  if (verb == "version") {
+    std::printf("docker-credential-shipshape (shipshape's credential store in %s)\n", store.dir().c_str());
+    return 0;
+  }
+  if (verb == "store") {
+    json doc = json::parse(readStdin(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("ServerURL")) {
+      return failWith("store: stdin is not {\"ServerURL\",\"Username\",\"Secret\"}");
+    }
+    auto stored = store.store({doc.value("ServerURL", ""), doc.value("Username", ""), doc.value("Secret", ""), ""});
+    return stored ? 0 : failWith(stored.error().describe());
+  }
+  if (verb == "get") {
+    std::string server = readStdin();
+    auto found = store.get(server);
+    if (!found) return failWith(found.error().describe());
+    if (!*found) return failWith(kNotFound);
+    json out = {{"ServerURL", server}, {"Username", (*found)->username}, {"Secret", (*found)->secret}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  if (verb == "erase") {
+    auto erased = store.erase(readStdin());
+    if (!erased) return failWith(erased.error().describe());
+    return *erased ? 0 : failWith(kNotFound);
+  }
+  if (verb == "list") {
+    auto all = store.list();
+    if (!all) return failWith(all.error().describe());
+    std::printf("%s\n", json(*all).dump().c_str());
+    return 0;
+  }
+  return failWith("unknown verb '" + verb + "' (store, get, erase, list, version)");
+}
+
+}  // namespace shipshape::cli
