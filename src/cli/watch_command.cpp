@@ -34,6 +34,7 @@
 #include "heal/heal_engine.h"
 #include "heal/healer.h"
 #include "notify/webhook.h"
+#include "registry/registry_watch.h"
 #include "resources/sampler.h"
 #include "serve/http_server.h"
 #include "serve/metrics.h"
@@ -185,6 +186,9 @@ class Guardian {
         *client_, *store_, settings_.resources, nowMs, [this](const std::string& id) { sampler_->markChanged(id); });
     backups_ = std::make_unique<volumes::BackupScheduler>(client_->endpoint(), *store_, settings_.backups, nowMs);
     data_at_risk_ = std::make_unique<volumes::DataAtRiskWatch>(*client_, *store_, settings_.backups.backup_dir, nowMs);
+    if (settings_.registries.enabled) {
+      registries_ = std::make_unique<registry::RegistryWatch>(*store_, settings_.registries, nowMs);
+    }
   }
 
   Result<void> startEndpoints() {
@@ -196,6 +200,7 @@ class Guardian {
       std::string body = serve::renderMetrics(*snap, st);
       if (proxy_host_) body += proxy_host_->metrics();
       body += backups_->metrics();
+      if (registries_) body += registries_->metrics();
       return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = body};
     };
     so.routes["/healthz"] = [this, stall_ms] {
@@ -303,6 +308,7 @@ class Guardian {
   std::unique_ptr<guard::ResourceGuard> resource_guard_;
   std::unique_ptr<volumes::BackupScheduler> backups_;  // its worker joins (cancelling a running copy) first
   std::unique_ptr<volumes::DataAtRiskWatch> data_at_risk_;
+  std::unique_ptr<registry::RegistryWatch> registries_;  // its worker joins (a check ends within its timeout) first
   Published published_;
   serve::GuardianStatus status_{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
   std::unique_ptr<serve::HttpServer> server_;

@@ -147,6 +147,35 @@ Result<void> readBackups(const Node& b, WatchConfig& c) {
   return {};
 }
 
+Result<void> stringList(const Node& parent, const char* key, std::vector<std::string>* out) {
+  const Node* n = parent.get(key);
+  if (!n) return {};
+  if (!n->isSeq()) return fail(ErrorCode::kInvalidArgument, at(*n) + ": " + key + " must be a list");
+  for (const auto& e : n->seq) out->push_back(e.text());
+  return {};
+}
+
+Result<void> readRegistries(const Node& r, WatchConfig& c) {
+  if (!r.isMap()) return fail(ErrorCode::kInvalidArgument, at(r) + ": registries must be a mapping");
+  if (const Node* e = r.get("enabled")) {
+    if (e->text() != "true" && e->text() != "false") {
+      return fail(ErrorCode::kInvalidArgument, at(*e) + ": enabled is true or false, not '" + e->text() + "'");
+    }
+    c.registries_enabled = e->text() == "true";
+  }
+  if (auto ok = optional(r, "every", seconds, &c.registries_every_s); !ok) return ok;
+  if (auto ok = optional(r, "expiry_window", seconds, &c.registries_expiry_window_s); !ok) return ok;
+  if (auto ok = stringList(r, "check", &c.registries_check); !ok) return ok;
+  if (auto ok = stringList(r, "insecure", &c.registries_insecure); !ok) return ok;
+  if (const Node* d = r.get("docker_config")) {
+    if (d->text().empty() || d->text()[0] != '/') {
+      return fail(ErrorCode::kInvalidArgument, at(*d) + ": docker_config must be an absolute directory");
+    }
+    c.registries_docker_config = d->text();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<WatchConfig> loadWatchConfig(const std::string& path) {
@@ -204,6 +233,9 @@ Result<WatchConfig> loadWatchConfig(const std::string& path) {
   }
   if (const Node* b = root->get("backups")) {
     if (auto ok = readBackups(*b, c); !ok) return fail(ok.error());
+  }
+  if (const Node* r = root->get("registries")) {
+    if (auto ok = readRegistries(*r, c); !ok) return fail(ok.error());
   }
   return c;
 }

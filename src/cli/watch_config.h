@@ -33,6 +33,13 @@
 //     restore_test_every: 7d    # the newest backup restored into a scratch volume and verified
 //     rescan: 30s               # labels re-read
 //     retry: 5m                 # after a failed backup
+//   registries:                 # registry-auth incidents before a push is denied
+//     every: 15m                # how often each registry's credential is checked
+//     expiry_window: 24h        # a credential expiring sooner opens an incident
+//     check: [registry.example.com, 127.0.0.1:5000]   # default: every registry in the docker config
+//     insecure: [10.0.0.5:5000] # plain HTTP allowed (loopback always is)
+//     docker_config: /home/ci/.docker   # default: $DOCKER_CONFIG or ~/.docker of the guardian's user
+//     enabled: true
 #pragma once
 
 #include <cstdint>
@@ -64,6 +71,10 @@ struct WatchConfig {
   std::optional<int> webhook_max_per_minute;
   std::optional<std::string> backup_dir, backup_compress;
   std::optional<double> backup_rescan_s, backup_retry_s, restore_test_every_s;
+  std::optional<bool> registries_enabled;
+  std::optional<double> registries_every_s, registries_expiry_window_s;
+  std::vector<std::string> registries_check, registries_insecure;
+  std::optional<std::string> registries_docker_config;
 };
 
 // Errors carry file:line:column.

@@ -83,6 +83,14 @@ Result<WatchSettings> resolveWatchSettings(const WatchOptions& o) {
   if (c.backup_rescan_s) s.backups.rescan_ms = ms(*c.backup_rescan_s).count();
   if (c.backup_retry_s) s.backups.retry_ms = ms(*c.backup_retry_s).count();
   if (c.restore_test_every_s) s.backups.restore_test_every_ms = ms(*c.restore_test_every_s).count();
+  if (c.registries_enabled) s.registries.enabled = *c.registries_enabled;
+  if (c.registries_every_s) s.registries.every = ms(*c.registries_every_s);
+  if (c.registries_expiry_window_s) {
+    s.registries.expiry_window = std::chrono::seconds(static_cast<std::int64_t>(*c.registries_expiry_window_s));
+  }
+  s.registries.registries = c.registries_check;
+  s.registries.insecure = c.registries_insecure;
+  s.registries.docker_config_dir = c.registries_docker_config.value_or("");
   return s;
 }
 

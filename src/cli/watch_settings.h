@@ -12,6 +12,7 @@
 #include "guard/resource_guard.h"
 #include "heal/healer.h"
 #include "notify/webhook.h"
+#include "registry/registry_watch.h"
 #include "volumes/backup_scheduler.h"
 
 namespace shipshape::cli {
@@ -28,6 +29,7 @@ struct WatchSettings {
   std::string host_root;
   std::string state_dir;
   volumes::SchedulerOptions backups;  // backup_dir: the config's, or backups/ in the state directory
+  registry::RegistryWatchOptions registries;
 };
 
 // Errors: the config file's (with file:line:column), or a bad value.

@@ -5,13 +5,16 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/docker_test_env.h"
 #include "support/fixtures.h"
+#include "support/http_get.h"
 #include "support/http_receiver.h"
 #include "support/process.h"
 #include "support/test_registry.h"
@@ -333,6 +336,73 @@ TEST_F(TokenRegistry, AWrongPasswordIsBadCredentials) {
   auto bad = check(ClientConfig(authsFor(registry_->address(), "ci", "wrong")), {"--image", image()});
   EXPECT_EQ(bad.first()["status"], "bad-credentials") << bad.run.out;
   EXPECT_NE(bad.first()["detail"].get<std::string>().find("token endpoint"), std::string::npos);
+}
+
+// The metrics URL from the guardian's start-up line.
+std::string metricsUrl(const std::string& output) {
+  auto at = output.find("metrics on http://");
+  if (at == std::string::npos) return "";
+  at += 18;
+  return "http://" + output.substr(at, output.find('/', at) - at) + "/metrics";
+}
+
+json registryIncident(const std::string& state_dir, const std::string& registry) {
+  auto run = runProcess({SHIPSHAPE_BINARY, "incidents", "list", "--format", "json", "--state-dir", state_dir});
+  if (run.exit_code != 0) return nullptr;
+  for (const auto& i : json::parse(run.out)) {
+    if (i["kind"] == "registry-auth" && i["subject"] == registry) return i;
+  }
+  return nullptr;
+}
+
+TEST_F(TokenRegistry, TheGuardianRaisesAnExpiringCredentialAheadAndResolvesItWhenRotated) {
+  ScopedTempDir state("registry-watch");
+  std::string expiring = issuer_->makeJwt(2h, "rotating");
+  issuer_->addUser("rotating", {.password = expiring});
+  ClientConfig config(authsFor(registry_->address(), "rotating", expiring));
+  std::ofstream(state / "watch.yaml") << "registries:\n  every: 1s\n  expiry_window: 24h\n  check: ["
+                                      << registry_->address() << "]\n  docker_config: " << config.dir() << "\n";
+  BackgroundProcess watch({SHIPSHAPE_BINARY, "watch", "--state-dir", state.path(), "--autoheal", "off", "--no-proxy",
+                           "--config", state / "watch.yaml", "--listen", "127.0.0.1:0", "--log-level", "info"});
+  ASSERT_TRUE(eventually([&] { return !metricsUrl(watch.output()).empty(); }, 10s)) << watch.output();
+  json opened;
+  ASSERT_TRUE(
+      eventually([&] { return (opened = registryIncident(state.path(), registry_->address())).is_object(); }, 15s))
+      << watch.output();
+  EXPECT_TRUE(opened["resolved_at"].is_null());
+  EXPECT_NE(opened.dump().find("expires-soon"), std::string::npos) << opened.dump();
+  auto metrics = httpRequest("GET", metricsUrl(watch.output()));
+  ASSERT_TRUE(metrics) << metrics.error().describe();
+  std::string expiry = "shipshape_registry_credential_expiry_seconds{registry=\"" + registry_->address() + "\"} ";
+  auto at = metrics->body.find(expiry);
+  ASSERT_NE(at, std::string::npos) << metrics->body;
+  long left = std::stol(metrics->body.substr(at + expiry.size()));
+  EXPECT_GT(left, 7000);
+  EXPECT_LE(left, 7200);
+  EXPECT_NE(
+      metrics->body.find("shipshape_registry_up{registry=\"" + registry_->address() + "\",status=\"expires-soon\"} 0"),
+      std::string::npos);
+
+  // Rotated (as a secrets manager would: the file replaced whole): the next check resolves the incident.
+  issuer_->addUser("rotated", {.password = kPassword});
+  std::ofstream(config.dir() + "/config.json.new") << authsFor(registry_->address(), "rotated", kPassword);
+  std::filesystem::rename(config.dir() + "/config.json.new", config.dir() + "/config.json");
+  json resolved;
+  EXPECT_TRUE(eventually(
+      [&] {
+        resolved = registryIncident(state.path(), registry_->address());
+        return resolved.is_object() && !resolved["resolved_at"].is_null();
+      },
+      15s))
+      << watch.output();
+  auto after = httpRequest("GET", metricsUrl(watch.output()));
+  ASSERT_TRUE(after);
+  EXPECT_NE(after->body.find("shipshape_registry_up{registry=\"" + registry_->address() + "\",status=\"ok\"} 1"),
+            std::string::npos)
+      << after->body;
+  EXPECT_EQ(watch.output().find(kPassword), std::string::npos);
+  EXPECT_EQ(watch.output().find(expiring), std::string::npos);
+  EXPECT_EQ(watch.stop(SIGTERM, 10s), 0) << watch.output();
 }
 
 }  // namespace

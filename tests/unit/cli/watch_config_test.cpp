@@ -35,6 +35,8 @@ swarm:
   managers: ["tcp://10.0.0.2:2376", "unix:///run/mgr.sock"]
 alerts: {webhook: "https://hooks.example/T/123", dedupe: 5m, max_per_minute: 3}
 backups: {dir: /srv/backups, compress: gzip, restore_test_every: 7d, rescan: 1m, retry: 10m}
+registries: {every: 5m, expiry_window: 48h, check: [r.example, "127.0.0.1:5000"], insecure: [10.0.0.5:5000],
+             docker_config: /home/ci/.docker, enabled: true}
 )"));
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(*c->autoheal, "all");
@@ -60,6 +62,12 @@ backups: {dir: /srv/backups, compress: gzip, restore_test_every: 7d, rescan: 1m,
   EXPECT_EQ(*c->restore_test_every_s, 7 * 86400);
   EXPECT_EQ(*c->backup_rescan_s, 60);
   EXPECT_EQ(*c->backup_retry_s, 600);
+  EXPECT_EQ(*c->registries_every_s, 300);
+  EXPECT_EQ(*c->registries_expiry_window_s, 48 * 3600);
+  EXPECT_EQ(c->registries_check, (std::vector<std::string>{"r.example", "127.0.0.1:5000"}));
+  EXPECT_EQ(c->registries_insecure, std::vector<std::string>{"10.0.0.5:5000"});
+  EXPECT_EQ(*c->registries_docker_config, "/home/ci/.docker");
+  EXPECT_TRUE(*c->registries_enabled);
 }
 
 TEST(WatchConfig, BadValuesNameTheirPosition) {
@@ -76,6 +84,10 @@ TEST(WatchConfig, BadValuesNameTheirPosition) {
       {"backups:\n  compress: lz4\n", ":2:13"},
       {"backups:\n  dir: relative/dir\n", "absolute path"},
       {"backups:\n  restore_test_every: weekly\n", ":2:23"},
+      {"registries:\n  every: often\n", ":2:10"},
+      {"registries:\n  check: r.example\n", "check must be a list"},
+      {"registries:\n  enabled: yes-please\n", ":2:12"},
+      {"registries:\n  docker_config: .docker\n", "absolute directory"},
   };
   for (const auto& k : cases) {
     auto c = loadWatchConfig(write(k.yaml));
