@@ -15,6 +15,7 @@
 #include "registry/credential_store.h"
 #include "registry/credentials.h"
 #include "registry/docker_config.h"
+#include "registry/push.h"
 
 namespace shipshape::cli {
 
@@ -51,11 +52,24 @@ void RegistryCommands::add(CLI::App& app) {
   login_->add_option("--timeout", timeout_s_, "Seconds per request and for the credential helper")
       ->check(CLI::Range(1, 300));
   registry_->require_subcommand(1);
+
+  push_ = app.add_subcommand("push",
+                             "Push an image: checked first, fresh credentials per attempt, retried on 5xx, resets and "
+                             "expiry (never on denied), verified on the registry");
+  push_->add_option("image", push_image_, "IMAGE[:TAG]")->required();
+  push_->add_option("--retries", retries_, "Attempts after the first")->check(CLI::Range(0, 20))->capture_default_str();
+  push_->add_option("--backoff", backoff_, "Wait before the first retry, doubled each time (at most 30s)")
+      ->capture_default_str();
+  push_->add_option("--insecure-registry", insecure_, "Allow plain HTTP to this registry");
+  push_->add_option("--timeout", timeout_s_, "Seconds per registry request and for the credential helper")
+      ->check(CLI::Range(1, 300));
+  push_->add_flag("--json", json_, "One JSON result on stdout");
 }
 
-std::optional<ExitCode> RegistryCommands::run(const GlobalOptions& /*global*/) {
+std::optional<ExitCode> RegistryCommands::run(const GlobalOptions& global) {
   if (check_->parsed()) return runCheck();
   if (login_->parsed()) return runLogin();
+  if (push_->parsed()) return runPush(global);
   return std::nullopt;
 }
 
@@ -253,6 +267,62 @@ ExitCode RegistryCommands::runLogin() {
                 verdict.status == registry::Status::kExpiresSoon ? (" (" + verdict.detail + ")").c_str() : "");
   }
   return ExitCode::kOk;
+}
+
+ExitCode RegistryCommands::runPush(const GlobalOptions& global) {
+  std::int64_t backoff_ms = parseDurationMs(backoff_);
+  if (backoff_ms < 0) return loginError("--backoff '" + backoff_ + "' is not a duration (500ms, 2s)");
+  auto client = makeClient(global);
+  if (!client) {
+    std::fprintf(stderr, "shipshape: %s\n", client.error().describe().c_str());
+    return ExitCode::kError;
+  }
+  registry::PushOptions options{.image = push_image_,
+                                .retries = retries_,
+                                .first_backoff = std::chrono::milliseconds(backoff_ms),
+                                .insecure = insecure_,
+                                .timeout = std::chrono::seconds(timeout_s_)};
+  auto result = registry::push(**client, options, [](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  });
+  bool ok = result.outcome == registry::PushResult::Outcome::kPushed;
+  if (json_) {
+    json attempts = json::array();
+    for (const auto& a : result.attempts) {
+      attempts.push_back({{"attempt", a.number},
+                          {"error", a.error.empty() ? json(nullptr) : json(a.error)},
+                          {"cause", a.cause.empty() ? json(nullptr) : json(a.cause)},
+                          {"retryable", a.retryable},
+                          {"duration_ms", a.duration_ms},
+                          {"backoff_ms", a.backoff_ms}});
+    }
+    json out = {{"image", push_image_},
+                {"outcome", registry::outcomeName(result.outcome)},
+                {"check",
+                 {{"status", registry::statusName(result.verdict.status)},
+                  {"detail", result.verdict.detail},
+                  {"fix", result.verdict.fix.empty() ? json(nullptr) : json(result.verdict.fix)},
+                  {"credential_source", result.verdict.credential_source}}},
+                {"digest", result.digest.empty() ? json(nullptr) : json(result.digest)},
+                {"registry_digest", result.registry_digest.empty() ? json(nullptr) : json(result.registry_digest)},
+                {"attempts", attempts},
+                {"retry_delay_ms", result.retry_delay_ms},
+                {"duration_ms", result.duration_ms},
+                {"error", result.error.empty() ? json(nullptr) : json(result.error)}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else if (ok) {
+    std::printf("pushed %s %s (verified on the registry; %zu attempt%s, %s added by retries)\n", push_image_.c_str(),
+                result.registry_digest.c_str(), result.attempts.size(), result.attempts.size() == 1 ? "" : "s",
+                formatDurationMs(result.retry_delay_ms).c_str());
+  } else {
+    std::fprintf(stderr, "shipshape push: %s: %s\n", registry::outcomeName(result.outcome), result.error.c_str());
+    if (result.outcome == registry::PushResult::Outcome::kRefused && !result.verdict.fix.empty()) {
+      std::fprintf(stderr, "fix: %s\n", result.verdict.fix.c_str());
+    }
+  }
+  if (ok) return ExitCode::kOk;
+  return result.outcome == registry::PushResult::Outcome::kRefused && result.verdict.detail.empty() ? ExitCode::kError
+                                                                                                    : ExitCode::kFailed;
 }
 
 }  // namespace shipshape::cli

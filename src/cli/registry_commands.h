@@ -22,8 +22,12 @@ class RegistryCommands {
  private:
   ExitCode runCheck();
   ExitCode runLogin();
+  ExitCode runPush(const GlobalOptions& global);
 
-  CLI::App *registry_ = nullptr, *check_ = nullptr, *login_ = nullptr;
+  CLI::App *registry_ = nullptr, *check_ = nullptr, *login_ = nullptr, *push_ = nullptr;
+  // push
+  std::string push_image_, backoff_ = "1s";
+  int retries_ = 4;
   // login
   std::string login_registry_, username_, secret_file_, helper_;
   bool password_stdin_ = false, allow_plaintext_ = false;

@@ -37,6 +37,7 @@ struct Client::Call {
   std::chrono::milliseconds timeout{0};
   bool versioned = true;
   std::string what;  // for error context: "inspecting container web-1"
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers (X-Registry-Auth)
 };
 
 namespace {
@@ -141,7 +142,7 @@ Result<HttpResponse> Client::streamCall(const Call& c, const HeadSink& on_head, 
                                         Cancel cancel) {
   auto target = versionedTarget(c);
   if (!target) return fail(target.error());
-  HttpRequest request{c.method, *target, {}, c.body, c.body_source, c.timeout};
+  HttpRequest request{c.method, *target, c.headers, c.body, c.body_source, c.timeout};
   if (c.json_body) request.headers.emplace_back("Content-Type", "application/json");
   if (c.method == "PUT") request.headers.emplace_back("Content-Type", "application/x-tar");
   return transport_.stream(request, on_head, on_chunk, cancel);
@@ -285,6 +286,41 @@ Result<void> Client::pullImage(std::string_view reference) {
   auto checked = checkStatus(std::move(streamed), c.what);
   if (!checked) return fail(checked.error());
   if (!last_error.empty()) return fail(ErrorCode::kApi, c.what + ": " + last_error);
+  return {};
+}
+
+Result<void> Client::pushImage(std::string_view reference, const std::string& registry_auth,
+                               const std::function<void(std::string_view json_line)>& on_message) {
+  std::string ref(reference), name = ref, tag;
+  if (auto colon = ref.rfind(':'); colon != std::string::npos && ref.find('/', colon) == std::string::npos) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  Call c{.method = "POST",
+         .path = "/images/" + name + "/push",
+         .timeout = std::chrono::milliseconds(-1),
+         .what = "pushing " + ref};
+  if (!tag.empty()) c.query.emplace_back("tag", tag);
+  c.headers.emplace_back("X-Registry-Auth", registry_auth);
+  // Failures arrive as HTTP 200 with an error object inside the progress stream: read it to the end.
+  std::string last_error, pending;
+  auto streamed = streamCall(
+      c, [](const HttpResponse&) { return true; },
+      [&](std::string_view chunk) {
+        pending.append(chunk);
+        for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+          std::string_view text(pending.data(), nl);
+          auto line = nlohmann::json::parse(text, nullptr, false);
+          if (!line.is_object()) continue;
+          if (line.contains("error")) last_error = line.value("error", "");
+          if (on_message) on_message(text);
+        }
+        return true;
+      },
+      nullptr);
+  auto checked = checkStatus(std::move(streamed), c.what);
+  if (!checked) return fail(checked.error());
+  if (!last_error.empty()) return fail(ErrorCode::kApi, last_error);
   return {};
 }
 

@@ -140,6 +140,11 @@ class Client {
   Result<void> connectNetwork(std::string_view network, std::string_view container, const std::string& endpoint_json);
   // POST /images/create: pulls `reference` (name:tag or name@digest); the stream's error message fails it.
   Result<void> pullImage(std::string_view reference);
+  // POST /images/{name}/push with X-Registry-Auth (base64url JSON, see registry/push.h). Each progress message
+  // goes to `on_message` as its JSON line; an error inside the stream (the daemon answers 200 regardless) is
+  // returned as kApi with the daemon's own message.
+  Result<void> pushImage(std::string_view reference, const std::string& registry_auth,
+                         const std::function<void(std::string_view json_line)>& on_message);
 
   Result<std::vector<Volume>> listVolumes(const Filters& filters = {});
   Result<Volume> inspectVolume(std::string_view name);

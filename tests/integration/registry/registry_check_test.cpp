@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/docker_test_env.h"
+#include "support/fault_relay.h"
 #include "support/fixtures.h"
 #include "support/http_get.h"
 #include "support/http_receiver.h"
@@ -211,6 +212,43 @@ TEST_F(BasicRegistry, PlainDockerPushUsesShipshapesHelperAndTheImageComesBackThe
   (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
 }
 
+TEST_F(BasicRegistry, APushSurvives503sAndAResetWhereDockerPushFailsAndTheRegistryHasTheDigest) {
+  FaultRelay relay(registry_->port());
+  ClientConfig config(authsFor(relay.address(), "alice", kPassword));
+  std::string image = relay.address() + "/faults/testapp:1";
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "tag", SHIPSHAPE_TESTAPP_IMAGE, image}, config.env()).exit_code, 0);
+
+  // What a pipeline has today: the docker CLI gives up on the first 503 of the manifest upload.
+  relay.addRule({.method = "PUT", .path_contains = "/manifests/", .fault = FaultRelay::Fault::k503, .times = 1});
+  auto plain = runProcess({"/usr/bin/docker", "push", image}, config.env(), 120s);
+  EXPECT_NE(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_EQ(relay.faultsInjected(), 1);
+
+  relay.addRule({.method = "PUT", .path_contains = "/manifests/", .fault = FaultRelay::Fault::k503, .times = 2});
+  relay.addRule({.method = "PUT", .path_contains = "/manifests/", .fault = FaultRelay::Fault::kReset, .times = 1});
+  auto pushed = runProcess({SHIPSHAPE_BINARY, "push", image, "--json", "--backoff", "200ms"}, config.env(), 180s);
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err;
+  EXPECT_EQ(relay.faultsInjected(), 4);
+  json result = json::parse(pushed.out);
+  EXPECT_EQ(result["outcome"], "pushed");
+  ASSERT_EQ(result["attempts"].size(), 4u) << result.dump(2);
+  EXPECT_EQ(result["attempts"][0]["cause"], "server");
+  EXPECT_EQ(result["attempts"][2]["cause"], "transport");
+  EXPECT_TRUE(result["attempts"][3]["error"].is_null());
+  EXPECT_EQ(result["retry_delay_ms"], 200 + 400 + 800);  // bounded, and shown
+  EXPECT_EQ(result["digest"], result["registry_digest"]);
+  EXPECT_EQ(pushed.out.find(kPassword), std::string::npos);
+  EXPECT_EQ(pushed.err.find(kPassword), std::string::npos);
+
+  // Pulled back, the image is the one that was pushed.
+  std::string digest = result["digest"];
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "rmi", image}, config.env()).exit_code, 0);
+  auto pull = runProcess({"/usr/bin/docker", "pull", image}, config.env(), 120s);
+  ASSERT_EQ(pull.exit_code, 0) << pull.out << pull.err;
+  EXPECT_NE(pull.out.find(digest), std::string::npos) << pull.out;
+  (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
+}
+
 // A non-loopback address of this host, where the registry (listening on all addresses) also answers.
 std::string hostAddress() {
   ifaddrs* list = nullptr;
@@ -336,6 +374,28 @@ TEST_F(TokenRegistry, AWrongPasswordIsBadCredentials) {
   auto bad = check(ClientConfig(authsFor(registry_->address(), "ci", "wrong")), {"--image", image()});
   EXPECT_EQ(bad.first()["status"], "bad-credentials") << bad.run.out;
   EXPECT_NE(bad.first()["detail"].get<std::string>().find("token endpoint"), std::string::npos);
+}
+
+TEST_F(TokenRegistry, APushThatCannotSucceedIsRefusedBeforeAnyAttemptAndOneThatCanIsVerified) {
+  std::string image = registry_->address() + "/team/refused:1";
+  ClientConfig reader(authsFor(registry_->address(), "reader", kPassword));
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "tag", SHIPSHAPE_TESTAPP_IMAGE, image}, reader.env()).exit_code, 0);
+  auto refused = runProcess({SHIPSHAPE_BINARY, "push", image, "--json"}, reader.env(), 60s);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  json r = json::parse(refused.out, nullptr, false);
+  EXPECT_EQ(r["outcome"], "refused");
+  EXPECT_EQ(r["check"]["status"], "insufficient-scope");
+  EXPECT_TRUE(r["attempts"].empty());
+
+  ClientConfig writer(authsFor(registry_->address(), "ci", kPassword));
+  auto pushed = runProcess({SHIPSHAPE_BINARY, "push", image, "--json"}, writer.env(), 120s);
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err << registry_->log();
+  json p = json::parse(pushed.out);
+  EXPECT_EQ(p["outcome"], "pushed");
+  EXPECT_EQ(p["attempts"].size(), 1u);
+  EXPECT_TRUE(p["registry_digest"].is_string());
+  EXPECT_EQ(p["digest"], p["registry_digest"]);
+  (void)runProcess({"/usr/bin/docker", "rmi", image}, writer.env());
 }
 
 // The metrics URL from the guardian's start-up line.

@@ -6,6 +6,7 @@
 #include "registry/credential_store.h"
 #include "registry/credentials.h"
 #include "registry/docker_config.h"
+#include "registry/push.h"
 #include "support/scoped.h"
 
 #include <filesystem>
@@ -144,6 +145,43 @@ TEST(CredentialStore, StoresPrivatelyMatchesUrlFormsAndRefusesAReadableFile) {
   auto refused = store.get("docker.io");
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("mode 640"), std::string::npos) << refused.error().message;
+}
+
+TEST(Push, ErrorsAreRetriedOnlyWhereAnotherAttemptCanHelp) {
+  struct Case {
+    const char* message;
+    const char* cause;
+    bool retryable;
+  } cases[] = {
+      {"received unexpected HTTP status: 503 Service Unavailable", "server", true},
+      {"received unexpected HTTP status: 502 Bad Gateway", "server", true},
+      {"toomanyrequests: rate limit exceeded", "server", true},
+      {"Put \"http://r/v2/a/manifests/1\": read tcp 1->2: read: connection reset by peer", "transport", true},
+      {"Patch \"http://r/v2/a/blobs/uploads/x\": EOF", "transport", true},
+      {"unauthorized: authentication required", "auth", true},
+      {"error parsing HTTP 401 response body: invalid_token", "auth", true},
+      {"denied: requested access to the resource is denied", "denied", false},
+      {"insufficient_scope: authorization failed", "denied", false},
+      {"unknown: repository name not known to registry", "denied", false},
+      {"An image does not exist locally with the tag: r/a", "denied", false},
+      {"something nobody has seen", "other", false},
+  };
+  for (const auto& c : cases) {
+    auto k = classifyPushError(c.message);
+    EXPECT_EQ(k.cause, c.cause) << c.message;
+    EXPECT_EQ(k.retryable, c.retryable) << c.message;
+  }
+}
+
+TEST(Push, RegistryAuthHeaderIsBase64UrlJsonOfTheCredential) {
+  Credential password{.source = "config", .username = "ci", .secret = "p?>/+", .kind = SecretKind::kPassword};
+  std::string header = registryAuthHeader(password, "127.0.0.1:5000");
+  EXPECT_EQ(header.find_first_of("+/"), std::string::npos) << header;
+  auto decoded = base64Decode(header);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, R"({"password":"p?>/+","serveraddress":"127.0.0.1:5000","username":"ci"})");
+  Credential refresh{.username = "<token>", .secret = "rt", .kind = SecretKind::kIdentityToken};
+  EXPECT_EQ(*base64Decode(registryAuthHeader(refresh, "r")), R"({"identitytoken":"rt","serveraddress":"r"})");
 }
 
 }  // namespace
