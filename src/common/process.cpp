@@ -207,6 +207,10 @@ int PipedProcess::wait() {
   int status = 0;
   while (::waitpid(impl_->pid, &status, 0) < 0 && errno == EINTR) {
   }
+  return reaped(status);
+}
+
+int PipedProcess::reaped(int status) {
   // The child is gone: its pipes reach end of file once any grandchild holding them is gone too.
   if (impl_->out_reader.joinable()) impl_->out_reader.join();
   if (impl_->err_reader.joinable()) impl_->err_reader.join();
@@ -224,16 +228,7 @@ std::optional<int> PipedProcess::waitFor(std::chrono::milliseconds timeout) {
   for (;;) {
     int status = 0;
     pid_t r = ::waitpid(impl_->pid, &status, WNOHANG);
-    if (r == impl_->pid) {
-      // Reaped here: finish what wait() does without a second waitpid.
-      if (impl_->out_reader.joinable()) impl_->out_reader.join();
-      if (impl_->err_reader.joinable()) impl_->err_reader.join();
-      ::close(impl_->out);
-      ::close(impl_->err);
-      impl_->waited = true;
-      impl_->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      return impl_->exit_code;
-    }
+    if (r == impl_->pid) return reaped(status);
     if (r < 0 && errno != EINTR) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(-impl_->pid, SIGKILL);

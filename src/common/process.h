@@ -67,6 +67,7 @@ class PipedProcess {
 
  private:
   PipedProcess() = default;
+  int reaped(int status);  // after waitpid: joins the readers, closes the pipes, records the exit code
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -270,39 +270,15 @@ Result<void> Client::pullImage(std::string_view reference) {
          .what = "pulling " + ref};
   c.query.emplace_back("fromImage", name);
   if (!tag.empty()) c.query.emplace_back("tag", tag);
-  // The daemon answers 200 and reports failures inside the progress stream: read it to the end.
-  std::string last_error, pending;
-  auto streamed = streamCall(
-      c, [](const HttpResponse&) { return true; },
-      [&](std::string_view chunk) {
-        pending.append(chunk);
-        for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-          auto line = nlohmann::json::parse(pending.substr(0, nl), nullptr, false);
-          if (line.is_object() && line.contains("error")) last_error = line.value("error", "");
-        }
-        return true;
-      },
-      nullptr);
-  auto checked = checkStatus(std::move(streamed), c.what);
-  if (!checked) return fail(checked.error());
-  if (!last_error.empty()) return fail(ErrorCode::kApi, c.what + ": " + last_error);
+  auto last_error = readProgressStream(c, nullptr);
+  if (!last_error) return fail(last_error.error());
+  if (!last_error->empty()) return fail(ErrorCode::kApi, c.what + ": " + *last_error);
   return {};
 }
 
-Result<void> Client::pushImage(std::string_view reference, const std::string& registry_auth,
-                               const std::function<void(std::string_view json_line)>& on_message) {
-  std::string ref(reference), name = ref, tag;
-  if (auto colon = ref.rfind(':'); colon != std::string::npos && ref.find('/', colon) == std::string::npos) {
-    name = ref.substr(0, colon);
-    tag = ref.substr(colon + 1);
-  }
-  Call c{.method = "POST",
-         .path = "/images/" + name + "/push",
-         .timeout = std::chrono::milliseconds(-1),
-         .what = "pushing " + ref};
-  if (!tag.empty()) c.query.emplace_back("tag", tag);
-  c.headers.emplace_back("X-Registry-Auth", registry_auth);
-  // Failures arrive as HTTP 200 with an error object inside the progress stream: read it to the end.
+Result<std::string> Client::readProgressStream(const Call& c,
+                                               const std::function<void(std::string_view json_line)>& on_message) {
+  // The daemon answers 200 and reports failures inside the progress stream: read it to the end.
   std::string last_error, pending;
   auto streamed = streamCall(
       c, [](const HttpResponse&) { return true; },
@@ -320,7 +296,25 @@ Result<void> Client::pushImage(std::string_view reference, const std::string& re
       nullptr);
   auto checked = checkStatus(std::move(streamed), c.what);
   if (!checked) return fail(checked.error());
-  if (!last_error.empty()) return fail(ErrorCode::kApi, last_error);
+  return last_error;
+}
+
+Result<void> Client::pushImage(std::string_view reference, const std::string& registry_auth,
+                               const std::function<void(std::string_view json_line)>& on_message) {
+  std::string ref(reference), name = ref, tag;
+  if (auto colon = ref.rfind(':'); colon != std::string::npos && ref.find('/', colon) == std::string::npos) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  Call c{.method = "POST",
+         .path = "/images/" + name + "/push",
+         .timeout = std::chrono::milliseconds(-1),
+         .what = "pushing " + ref};
+  if (!tag.empty()) c.query.emplace_back("tag", tag);
+  c.headers.emplace_back("X-Registry-Auth", registry_auth);
+  auto last_error = readProgressStream(c, on_message);
+  if (!last_error) return fail(last_error.error());
+  if (!last_error->empty()) return fail(ErrorCode::kApi, *last_error);
   return {};
 }
 

@@ -182,6 +182,10 @@ class Client {
   Result<HttpResponse> streamCall(const Call& call, const HeadSink& on_head, const ChunkSink& on_chunk,
                                   Cancel cancel);
   Result<std::string> versionedTarget(const Call& call);
+  // A pull's or push's JSON progress stream read to its end: each line to `on_message`; the last in-stream
+  // error ("" when none), or the transport's failure.
+  Result<std::string> readProgressStream(const Call& call,
+                                         const std::function<void(std::string_view json_line)>& on_message);
 
   HttpTransport transport_;
   ClientOptions options_;

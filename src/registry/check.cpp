@@ -10,6 +10,7 @@
 #include "registry/challenge.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
+#include "registry/token_request.h"
 
 namespace shipshape::registry {
 
@@ -210,25 +211,7 @@ class Checker {
       return false;
     }
     std::string scope = options_.repository.empty() ? "" : "repository:" + options_.repository + ":pull,push";
-    HttpRequest r{.url = realm, .timeout = options_.timeout};
-    if (credential_.kind == SecretKind::kIdentityToken) {
-      r.method = "POST";
-      r.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
-      r.body = "grant_type=refresh_token&client_id=shipshape&refresh_token=" + urlEncode(credential_.secret) +
-               "&service=" + urlEncode(challenge.param("service")) +
-               (scope.empty() ? "" : "&scope=" + urlEncode(scope));
-    } else {
-      r.url += (realm.find('?') == std::string::npos ? "?" : "&") + std::string("service=") +
-               urlEncode(challenge.param("service"));
-      if (!scope.empty()) r.url += "&scope=" + urlEncode(scope);
-      if (credential_.present()) {
-        r.url += "&account=" + urlEncode(credential_.username);
-        r.use_basic = true;
-        r.basic_user = credential_.username;
-        r.basic_password = credential_.secret;
-      }
-    }
-    HttpResponse answer = httpRequest(r);
+    HttpResponse answer = requestToken(challenge, scope, credential_, options_.timeout);
     std::string where = "the token endpoint " + realm;
     if (answer.transport != HttpResponse::Transport::kOk) {
       transportOk(answer, where);

@@ -9,6 +9,7 @@
 #include "registry/challenge.h"
 #include "registry/docker_config.h"
 #include "registry/http_client.h"
+#include "registry/token_request.h"
 
 namespace shipshape::registry {
 
@@ -46,15 +47,7 @@ Result<std::string> manifestDigest(const Credential& credential, const std::stri
     } else if (c.scheme == "bearer") {
       std::string token = credential.kind == SecretKind::kRegistryToken ? credential.secret : "";
       if (token.empty()) {
-        HttpRequest t{.url = c.param("realm") + "?service=" + urlEncode(c.param("service")) +
-                             "&scope=" + urlEncode("repository:" + repo + ":pull"),
-                      .timeout = timeout};
-        if (credential.present()) {
-          t.use_basic = true;
-          t.basic_user = credential.username;
-          t.basic_password = credential.secret;
-        }
-        HttpResponse answer = httpRequest(t);
+        HttpResponse answer = requestToken(c, "repository:" + repo + ":pull", credential, timeout);
         auto issued = parseTokenResponse(answer.body, 0);
         if (answer.status != 200 || !issued) {
           return fail(ErrorCode::kApi, "the token endpoint answered HTTP " + std::to_string(answer.status));
@@ -152,11 +145,15 @@ PushResult push(docker::Client& client, const PushOptions& options, const PushPr
   }
   if (s != Status::kOk) say(std::string("check: ") + statusName(s) + ": " + result.verdict.detail);
 
+  // Re-read before every use: a helper, a secret file or config.json itself may have rotated since.
+  auto freshCredential = [&] {
+    auto reread = loadDockerConfig(dockerConfigDir());
+    return lookupCredential(reread ? *reread : *config, host, options.timeout);
+  };
   std::chrono::milliseconds backoff = options.first_backoff;
   for (int n = 1; n <= options.retries + 1; ++n) {
     // Fresh credentials every attempt: a helper or a secret file may have rotated them since the last one.
-    auto reread = loadDockerConfig(dockerConfigDir());
-    CredentialLookup lookup = lookupCredential(reread ? *reread : *config, host, options.timeout);
+    CredentialLookup lookup = freshCredential();
     PushAttempt attempt{.number = n};
     auto t0 = std::chrono::steady_clock::now();
     std::string digest;
@@ -206,8 +203,7 @@ PushResult push(docker::Client& client, const PushOptions& options, const PushPr
   // Exit 0 only when the registry itself has what the engine says it pushed.
   std::string base = result.verdict.url.substr(0, result.verdict.url.rfind("/v2/"));
   if (base.empty()) base = (isInsecureByDefault(host) ? "http://" : "https://") + host;
-  CredentialLookup lookup = lookupCredential(*config, host, options.timeout);
-  auto there = manifestDigest(lookup.credential, base, repo, tagOf(options.image), options.timeout);
+  auto there = manifestDigest(freshCredential().credential, base, repo, tagOf(options.image), options.timeout);
   if (!there) {
     result.outcome = PushResult::Outcome::kUnverified;
     result.error = "the push ended but the registry's manifest could not be read: " + there.error().describe();
