@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/credential_helper.h"
 #include "cli/registry_commands.h"
+#include "cli/scan_command.h"
 #include "cli/volume_commands.h"
 #include "common/log.h"
 
@@ -180,6 +181,8 @@ int run(int argc, char** argv) {
   volume_commands.add(app);
   RegistryCommands registry_commands;
   registry_commands.add(app);
+  ScanCommand scan_command;
+  scan_command.add(app);
 
   try {
     app.parse(argc, argv);
@@ -201,6 +204,7 @@ int run(int argc, char** argv) {
   if (version->parsed()) return toInt(runVersion(global, version_options));
   if (auto code = volume_commands.run(global)) return toInt(*code);
   if (auto code = registry_commands.run(global)) return toInt(*code);
+  if (auto code = scan_command.run(global)) return toInt(*code);
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));

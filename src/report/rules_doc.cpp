@@ -13,6 +13,7 @@ std::string targets(unsigned t) {
   if (t & rules::kDockerfile) add("Dockerfile");
   if (t & rules::kCompose) add("Compose");
   if (t & rules::kLive) add("live");
+  if (t & rules::kImage) add("image");
   return out;
 }
 

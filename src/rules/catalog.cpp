@@ -176,7 +176,7 @@ const std::vector<RuleInfo>& catalog() {
        "root-user",
        Severity::kHigh,
        4,
-       kDockerfile | kCompose | kLive,
+       kDockerfile | kCompose | kLive | kImage,
        "Container runs as root",
        "A process running as root in a container is root on the host as soon as anything breaks isolation (a "
        "kernel bug, a mounted socket, a writable host path).",
@@ -257,7 +257,7 @@ const std::vector<RuleInfo>& catalog() {
        "secret-in-config",
        Severity::kHigh,
        4,
-       kDockerfile | kCompose | kLive,
+       kDockerfile | kCompose | kLive | kImage,
        "Secret in ENV, ARG, label or environment",
        "Values in ENV, ARG and labels are stored in the image and shown by `docker inspect` and `docker "
        "history` to anyone with access to the host or the registry.",
@@ -285,6 +285,49 @@ const std::vector<RuleInfo>& catalog() {
        "Download with `curl -fsSLO`, verify a pinned checksum (`sha256sum -c`), then run; or use "
        "`ADD --checksum=sha256:...`.",
        {"DL3020", "DS005", "CKV_DOCKER_4", "CIS-DI-0009", "", "4.9"}},
+      {"SS412",
+       "secret-in-image",
+       Severity::kCritical,
+       4,
+       kImage,
+       "Secret in a file of an image layer",
+       "A private key, cloud key or token copied into any layer is in the image for good: deleting it in a later "
+       "layer only hides it from the final filesystem, while `docker save` or a pull of the layer still hands it "
+       "to anyone who can read the image.",
+       "Rotate the credential now; rebuild without it (`RUN --mount=type=secret`, a multi-stage build that never "
+       "copies it into the final stage, or a `.dockerignore` entry) and delete the old image and its tags.",
+       {"", "secret scanning", "", "CIS-DI-0010", "", "4.10"}},
+      {"SS413",
+       "setuid-file",
+       Severity::kLow,
+       4,
+       kImage,
+       "setuid or setgid file in the image",
+       "A setuid/setgid binary is how a process that got code execution as a non-root user becomes root; "
+       "images rarely need any, and each one is attack surface.",
+       "Remove the bit in the Dockerfile (`RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} +`), and run "
+       "with `--security-opt no-new-privileges:true`.",
+       {"", "", "", "CIS-DI-0008", "", "4.8"}},
+      {"SS414",
+       "world-writable-directory",
+       Severity::kLow,
+       4,
+       kImage,
+       "World-writable directory without the sticky bit",
+       "Any user in the container can replace or delete another user's files in a world-writable directory "
+       "without the sticky bit (as /tmp has): a path for tampering with what a service reads or runs.",
+       "`chmod o-w DIR`, or `chmod +t DIR` if it must be shared.",
+       {"", "", "", "", "", ""}},
+      {"SS415",
+       "ssh-port-exposed",
+       Severity::kMedium,
+       4,
+       kImage,
+       "Image exposes port 22",
+       "An SSH server in a container is a second way in that bypasses `docker exec`'s audit trail and needs its "
+       "own keys, patches and hardening.",
+       "Remove `EXPOSE 22` and the SSH server; use `docker exec` for access.",
+       {"DL3011", "DS004", "", "", "", ""}},
       {"SS501",
        "mutable-image-tag",
        Severity::kMedium,
@@ -299,7 +342,7 @@ const std::vector<RuleInfo>& catalog() {
        "no-healthcheck",
        Severity::kMedium,
        5,
-       kDockerfile | kCompose | kLive,
+       kDockerfile | kCompose | kLive | kImage,
        "No health check, or health check disabled",
        "Without a health check, deploys and orchestrators can only see 'running': a container that is up but "
        "not serving gets traffic, and a bad release is promoted.",

@@ -11,7 +11,7 @@
 namespace shipshape::rules {
 
 // Where a rule applies; a bit set.
-enum Target : unsigned { kDockerfile = 1, kCompose = 2, kLive = 4 };
+enum Target : unsigned { kDockerfile = 1, kCompose = 2, kLive = 4, kImage = 8 };  // kImage: `shipshape scan`
 
 struct Equivalents {
   std::string_view hadolint, trivy, checkov, dockle, kics, cis;  // empty: none we know of

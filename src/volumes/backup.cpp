@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "common/byte_pipe.h"
 #include "common/log.h"
-#include "volumes/byte_pipe.h"
 #include "volumes/helper.h"
 #include "volumes/restic.h"
 #include "volumes/tar_scan.h"

@@ -1,7 +1,7 @@
 // `shipshape backup`: one volume's content, read through the engine's archive endpoint from a helper
 // container (never through a container's stdout), streamed to a compressed archive or to restic while
 // libarchive lists and hashes every entry for the manifest. Memory stays flat: the stream passes through a
-// bounded pipe (byte_pipe.h) and nothing is buffered whole.
+// bounded pipe (common/byte_pipe.h) and nothing is buffered whole.
 #pragma once
 
 #include <cstdint>

@@ -5,10 +5,10 @@
 #include <optional>
 #include <thread>
 
+#include "common/byte_pipe.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "volumes/backup.h"
-#include "volumes/byte_pipe.h"
 #include "volumes/helper.h"
 #include "volumes/restic.h"
 

@@ -10,14 +10,12 @@
 
 #include <memory>
 
+#include "common/byte_pipe.h"
 #include "common/result.h"
 #include "common/sha256.h"
 #include "volumes/manifest.h"
 
 namespace shipshape::volumes {
-
-// Fills `buffer` with up to `size` bytes; 0 = end of stream. `failed` is set by a source that broke.
-using ReadFn = std::function<std::size_t(char* buffer, std::size_t size)>;
 
 struct TarScan {
   std::vector<ManifestEntry> entries;

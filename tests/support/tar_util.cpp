@@ -38,6 +38,26 @@ std::string makeTar(const std::map<std::string, std::string>& files) {
   return out;
 }
 
+std::string makeTarEntries(const std::vector<TarEntry>& entries) {
+  std::string out;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_open(a, &out, nullptr, appendTo, nullptr);
+  for (const auto& entry : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, entry.path.c_str());
+    archive_entry_set_size(e, entry.dir ? 0 : static_cast<la_int64_t>(entry.content.size()));
+    archive_entry_set_filetype(e, entry.dir ? AE_IFDIR : AE_IFREG);
+    archive_entry_set_perm(e, entry.mode);
+    archive_write_header(a, e);
+    if (!entry.dir) archive_write_data(a, entry.content.data(), entry.content.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
 Result<std::map<std::string, std::string>> readTar(const std::string& tar) {
   std::map<std::string, std::string> out;
   archive* a = archive_read_new();

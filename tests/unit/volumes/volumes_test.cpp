@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/byte_pipe.h"
 #include "common/file.h"
 #include "common/format.h"
 #include "support/fixtures.h"
@@ -17,7 +18,6 @@
 #include "support/tar_util.h"
 #include "volumes/archive_writer.h"
 #include "volumes/backup_catalog.h"
-#include "volumes/byte_pipe.h"
 #include "volumes/inventory.h"
 #include "volumes/manifest.h"
 #include "volumes/migrate.h"

@@ -6,11 +6,16 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-namespace shipshape::volumes {
+namespace shipshape {
+
+// A pull source: fills `buffer` with up to `size` bytes; 0 = end of stream (or a source that broke, which
+// keeps its own error).
+using ReadFn = std::function<std::size_t(char* buffer, std::size_t size)>;
 
 class BytePipe {
  public:
@@ -38,4 +43,4 @@ class BytePipe {
   bool aborted_ = false;
 };
 
-}  // namespace shipshape::volumes
+}  // namespace shipshape

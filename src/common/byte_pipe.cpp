@@ -1,9 +1,9 @@
-#include "volumes/byte_pipe.h"
+#include "common/byte_pipe.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace shipshape::volumes {
+namespace shipshape {
 
 bool BytePipe::write(std::string_view data) {
   std::unique_lock lock(mutex_);
@@ -55,4 +55,4 @@ bool BytePipe::aborted() const {
   return aborted_;
 }
 
-}  // namespace shipshape::volumes
+}  // namespace shipshape
