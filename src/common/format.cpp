@@ -55,7 +55,18 @@ std::int64_t parseBytes(std::string_view text) {
   } else {
     return -1;
   }
-  return static_cast<std::int64_t>(number * multiplier);
+  // A size past int64 (or inf from a long digit run) is an error, not undefined behaviour in the cast.
+  const double bytes = number * multiplier;
+  if (!std::isfinite(bytes) || bytes >= 9.2e18) return -1;
+  return static_cast<std::int64_t>(bytes);
+}
+
+std::int64_t parseNanoCpus(std::string_view text) {
+  const std::string copy(text);
+  char* end = nullptr;
+  const double cpus = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || *end != '\0' || !std::isfinite(cpus) || cpus <= 0 || cpus > 1e6) return -1;
+  return std::llround(cpus * 1e9);
 }
 
 std::string formatCpus(std::int64_t nano_cpus) {

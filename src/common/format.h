@@ -12,6 +12,8 @@ std::string humanBytes(std::int64_t bytes);
 // Parses "512m", "1g", "1.5GiB", "1024" (bytes) as the docker CLI does; -1 when malformed.
 std::int64_t parseBytes(std::string_view text);
 // 1500000000 nano-CPUs -> "1.5".
+// "0.5", "2" (docker's --cpus) as NanoCpus; -1 when it is not a finite number of CPUs in (0, 1e6].
+std::int64_t parseNanoCpus(std::string_view text);
 std::string formatCpus(std::int64_t nano_cpus);
 // First 12 characters of a container or image ID, without a "sha256:" prefix.
 std::string shortId(std::string_view id);

@@ -336,12 +336,12 @@ Result<ServiceDefinition> definitionFromCompose(const compose::Project& project,
   }
   std::int64_t memory = 0, nano_cpus = 0;
   if (const auto* n = svc->get("mem_limit")) memory = parseBytes(n->text());
-  if (const auto* n = svc->get("cpus")) nano_cpus = static_cast<std::int64_t>(std::atof(n->text().c_str()) * 1e9);
+  if (const auto* n = svc->get("cpus")) nano_cpus = parseNanoCpus(n->text());
   if (const auto* d = svc->get("deploy")) {
     if (const auto* r = d->get("resources")) {
       if (const auto* l = r->get("limits")) {
         if (const auto* m = l->get("memory")) memory = parseBytes(m->text());
-        if (const auto* cp = l->get("cpus")) nano_cpus = static_cast<std::int64_t>(std::atof(cp->text().c_str()) * 1e9);
+        if (const auto* cp = l->get("cpus")) nano_cpus = parseNanoCpus(cp->text());
       }
     }
   }

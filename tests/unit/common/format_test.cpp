@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace shipshape {
 namespace {
 
@@ -27,6 +29,20 @@ TEST(ParseBytes, RejectsGarbage) {
   EXPECT_EQ(parseBytes("m"), -1);
   EXPECT_EQ(parseBytes("12 parsecs"), -1);
   EXPECT_EQ(parseBytes("12x"), -1);
+  // Found by fuzz_compose: a long digit run overflowed the cast to int64.
+  EXPECT_EQ(parseBytes(std::string(120, '9') + "g"), -1);
+  EXPECT_EQ(parseBytes(std::string(400, '9')), -1);
+  EXPECT_EQ(parseBytes("8e"), -1);
+}
+
+TEST(ParseNanoCpus, AcceptsDockerCpusAndRejectsTheRest) {
+  EXPECT_EQ(parseNanoCpus("0.5"), 500000000);
+  EXPECT_EQ(parseNanoCpus("2"), 2000000000);
+  EXPECT_EQ(parseNanoCpus(""), -1);
+  EXPECT_EQ(parseNanoCpus("two"), -1);
+  EXPECT_EQ(parseNanoCpus("-1"), -1);
+  EXPECT_EQ(parseNanoCpus("1e300"), -1);
+  EXPECT_EQ(parseNanoCpus("nan"), -1);
 }
 
 TEST(FormatCpus, ShowsFractionsOfACore) {
