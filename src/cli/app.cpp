@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/admit_command.h"
 #include "cli/commands.h"
 #include "cli/credential_helper.h"
 #include "cli/registry_commands.h"
@@ -183,6 +184,8 @@ int run(int argc, char** argv) {
   registry_commands.add(app);
   ScanCommand scan_command;
   scan_command.add(app);
+  AdmitCommand admit_command;
+  admit_command.add(app);
 
   try {
     app.parse(argc, argv);
@@ -205,6 +208,7 @@ int run(int argc, char** argv) {
   if (auto code = volume_commands.run(global)) return toInt(*code);
   if (auto code = registry_commands.run(global)) return toInt(*code);
   if (auto code = scan_command.run(global)) return toInt(*code);
+  if (auto code = admit_command.run(global)) return toInt(*code);
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));

@@ -37,6 +37,11 @@ class LiveChecker {
     }
   }
 
+  std::vector<Finding> runOne(const ContainerInspect& c) {
+    checkContainer(c);
+    return std::move(findings_);
+  }
+
   std::vector<Finding> run() {
     checkDaemon();
     for (const auto& c : s_.containers) checkContainer(c);
@@ -115,16 +120,15 @@ class LiveChecker {
     std::set<std::string> declared = c.config.volumes;
     if (image) declared.insert(image->config.volumes.begin(), image->config.volumes.end());
     for (const auto& m : c.mounts) {
-      bool anonymous = m.type == "volume" && docker::Volume{m.name}.looksAnonymous();
+      bool anonymous = m.type == "volume" && (m.name.empty() || docker::Volume{m.name}.looksAnonymous());
       if (!anonymous) continue;
+      const std::string volume = m.name.empty() ? "a new anonymous volume" : "anonymous volume " + shortId(m.name);
       if (h.auto_remove) {
         report("SS303", "container", name,
-               "--rm container writes " + m.destination + " to anonymous volume " + shortId(m.name) +
-                   ", deleted when it exits");
+               "--rm container writes " + m.destination + " to " + volume + ", deleted when it exits");
       } else if (declared.count(m.destination)) {
         report("SS301", "container", name,
-               "declared VOLUME " + m.destination + " is anonymous volume " + shortId(m.name) +
-                   ": a recreate or `rm -v` loses it");
+               "declared VOLUME " + m.destination + " is " + volume + ": a recreate or `rm -v` loses it");
       }
     }
 
@@ -266,5 +270,9 @@ class LiveChecker {
 }  // namespace
 
 std::vector<Finding> checkLive(const LiveSnapshot& snapshot) { return LiveChecker(snapshot).run(); }
+
+std::vector<Finding> checkContainer(const LiveSnapshot& context, const docker::ContainerInspect& c) {
+  return LiveChecker(context).runOne(c);
+}
 
 }  // namespace shipshape::rules

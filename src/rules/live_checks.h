@@ -32,5 +32,9 @@ struct LiveSnapshot {
 };
 
 std::vector<Finding> checkLive(const LiveSnapshot& snapshot);
+// The container rules alone, for one container that need not exist yet: `shipshape admit` judges a create
+// request this way. `context` supplies the daemon's info, daemon.json and the image (by c.image_id); its
+// container list is not read. A volume mount with an empty name is an anonymous volume still to be created.
+std::vector<Finding> checkContainer(const LiveSnapshot& context, const docker::ContainerInspect& c);
 
 }  // namespace shipshape::rules

@@ -51,7 +51,7 @@ bool waitGone(pid_t pid, std::chrono::milliseconds deadline) {
 
 }  // namespace
 
-PrivateDaemon::PrivateDaemon() {
+PrivateDaemon::PrivateDaemon(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
   // Orphans of our dockerd (its containerd, after a SIGKILL) are reparented to us, so we can reap them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string id = std::to_string(::getpid()) + "-" + std::to_string(g_counter.fetch_add(1));
@@ -105,6 +105,7 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
                                    "--bridge=none",
                                    "--iptables=false",
                                    "--ip-masq=false"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

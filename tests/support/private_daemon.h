@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "docker/endpoint.h"
@@ -18,7 +19,8 @@ namespace shipshape::testing {
 
 class PrivateDaemon {
  public:
-  PrivateDaemon();
+  // `extra_args` go on dockerd's command line, e.g. --authorization-plugin=NAME.
+  explicit PrivateDaemon(std::vector<std::string> extra_args = {});
   ~PrivateDaemon();  // stops the daemon and its containerd, removes the namespace and the directory
   PrivateDaemon(const PrivateDaemon&) = delete;
   PrivateDaemon& operator=(const PrivateDaemon&) = delete;
@@ -40,6 +42,7 @@ class PrivateDaemon {
  private:
   void killContainerd();
 
+  std::vector<std::string> extra_args_;
   std::string dir_, netns_, socket_, data_root_, exec_root_, log_;
   pid_t pid_ = -1;
   bool netns_created_ = false;
