@@ -51,7 +51,8 @@ bool waitGone(pid_t pid, std::chrono::milliseconds deadline) {
 
 }  // namespace
 
-PrivateDaemon::PrivateDaemon(std::vector<std::string> extra_args) : extra_args_(std::move(extra_args)) {
+PrivateDaemon::PrivateDaemon(std::vector<std::string> extra_args, bool private_plugins)
+    : extra_args_(std::move(extra_args)), private_plugins_(private_plugins) {
   // Orphans of our dockerd (its containerd, after a SIGKILL) are reparented to us, so we can reap them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string id = std::to_string(::getpid()) + "-" + std::to_string(g_counter.fetch_add(1));
@@ -63,6 +64,7 @@ PrivateDaemon::PrivateDaemon(std::vector<std::string> extra_args) : extra_args_(
   log_ = dir_ + "/dockerd.log";
   std::filesystem::create_directories(data_root_);
   std::filesystem::create_directories(exec_root_);
+  std::filesystem::create_directories(dir_ + "/plugins");
   std::ofstream(dir_ + "/daemon.json") << "{}\n";
 }
 
@@ -114,9 +116,21 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
   int ns_fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (ns_fd < 0) return fail(ErrorCode::kIo, "open " + ns_path + ": " + std::strerror(errno));
   int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const std::string plugin_dir = pluginDir();
+  constexpr const char* kPluginRoot = "/run/docker/plugins";
+  if (private_plugins_) {
+    std::error_code ec;
+    std::filesystem::create_directories(kPluginRoot, ec);  // the mount point; stays empty on the host
+  }
   pid_t pid = ::fork();
   if (pid == 0) {
     if (::setns(ns_fd, CLONE_NEWNET) != 0) ::_exit(120);
+    if (private_plugins_) {
+      // A private copy of the mount table (not propagated back to the host), with our plugin directory.
+      if (::unshare(CLONE_NEWNS) != 0) ::_exit(121);
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(122);
+      if (::mount(plugin_dir.c_str(), kPluginRoot, nullptr, MS_BIND, nullptr) != 0) ::_exit(123);
+    }
     ::setsid();
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
@@ -138,6 +152,10 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      if (WIFEXITED(status) && WEXITSTATUS(status) >= 120 && WEXITSTATUS(status) <= 123) {
+        return fail(ErrorCode::kIo, "private dockerd: entering its namespaces failed (exit " +
+                                        std::to_string(WEXITSTATUS(status)) + ")");
+      }
       return fail(ErrorCode::kUnreachable, "private dockerd exited during start-up:\n" + logTail());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -20,7 +20,11 @@ namespace shipshape::testing {
 class PrivateDaemon {
  public:
   // `extra_args` go on dockerd's command line, e.g. --authorization-plugin=NAME.
-  explicit PrivateDaemon(std::vector<std::string> extra_args = {});
+  // `private_plugins`: dockerd runs in a mount namespace of its own in which /run/docker/plugins is
+  // pluginDir(), so the plugins a test serves there are this daemon's alone. The host's dockerd scans
+  // /run/docker/plugins whenever it lists volume drivers and stalls for seconds on every dead socket it finds
+  // there, so tests must not put sockets in the real one.
+  explicit PrivateDaemon(std::vector<std::string> extra_args = {}, bool private_plugins = false);
   ~PrivateDaemon();  // stops the daemon and its containerd, removes the namespace and the directory
   PrivateDaemon(const PrivateDaemon&) = delete;
   PrivateDaemon& operator=(const PrivateDaemon&) = delete;
@@ -35,6 +39,8 @@ class PrivateDaemon {
   docker::Endpoint endpoint() const;
   std::string host() const { return "unix://" + socket_; }
   const std::string& dataRoot() const { return data_root_; }
+  // The daemon's /run/docker/plugins when constructed with private_plugins.
+  std::string pluginDir() const { return dir_ + "/plugins"; }
   std::string logTail(int lines = 30) const;
   const std::string& logPath() const { return log_; }
   pid_t pid() const { return pid_; }
@@ -43,6 +49,7 @@ class PrivateDaemon {
   void killContainerd();
 
   std::vector<std::string> extra_args_;
+  bool private_plugins_ = false;
   std::string dir_, netns_, socket_, data_root_, exec_root_, log_;
   pid_t pid_ = -1;
   bool netns_created_ = false;

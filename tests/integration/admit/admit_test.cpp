@@ -29,7 +29,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 std::string pluginName(const char* what) { return std::string("ss-test-") + what + "-" + std::to_string(::getpid()); }
-std::string pluginSocket(const std::string& name) { return "/run/docker/plugins/" + name + ".sock"; }
 
 std::string testappTar() {
   auto main_client = docker::Client::fromEnvironment();
@@ -45,9 +44,11 @@ std::string testappTar() {
 // The plugin as users run it, until the test ends (SIGTERM; its exit code checked).
 class Plugin {
  public:
-  Plugin(const std::string& name, const std::string& daemon_host, const std::string& state_dir, const std::string& mode)
-      : process_({SHIPSHAPE_BINARY, "-H", daemon_host, "admit", "--mode", mode, "--socket", pluginSocket(name),
-                  "--state-dir", state_dir, "--listen", "127.0.0.1:0"}) {}
+  // Serves `daemon`'s private plugin directory (never the host's /run/docker/plugins).
+  Plugin(const std::string& name, const PrivateDaemon& daemon, const std::string& state_dir, const std::string& mode)
+      : process_({SHIPSHAPE_BINARY, "-H", daemon.host(), "admit", "--mode", mode, "--socket",
+                  daemon.pluginDir() + "/" + name + ".sock", "--state-dir", state_dir, "--listen", "127.0.0.1:0"}) {}
+  ~Plugin() { process_.stop(SIGTERM, 10s); }
   bool waitReady() {
     return eventually([&] { return process_.output().find("authorization plugin on") != std::string::npos; }, 10s);
   }
@@ -90,11 +91,11 @@ TEST(Admission, EnforceRefusesRootWithTheRuleIdsAndWarnRecordsIt) {
   ASSERT_FALSE(image_tar.empty()) << "the testapp image could not be exported from the main engine";
   ScopedTempDir state("admit-state");
   const std::string name = pluginName("enforce");
-  PrivateDaemon daemon({"--authorization-plugin=" + name});
+  PrivateDaemon daemon({"--authorization-plugin=" + name}, /*private_plugins=*/true);
 
   // The engine checks its authorization plugins when it starts: the plugin comes first.
   std::optional<Plugin> plugin;
-  plugin.emplace(name, daemon.host(), state.path(), "enforce");
+  plugin.emplace(name, daemon, state.path(), "enforce");
   ASSERT_TRUE(plugin->waitReady()) << plugin->output();
   auto started = daemon.start();
   ASSERT_TRUE(started) << started.error().describe() << "\nplugin:\n" << plugin->output();
@@ -155,7 +156,7 @@ TEST(Admission, EnforceRefusesRootWithTheRuleIdsAndWarnRecordsIt) {
   // The same plugin name in warn mode: root gets through and is recorded once.
   EXPECT_EQ(plugin->stop(), 0) << plugin->output();
   EXPECT_NE(plugin->output().find("2 denied"), std::string::npos) << plugin->output();
-  plugin.emplace(name, daemon.host(), state.path(), "warn");
+  plugin.emplace(name, daemon, state.path(), "warn");
   ASSERT_TRUE(plugin->waitReady()) << plugin->output();
   auto warned =
       docker(daemon.host(), {"create", "--name", "warned-root", "--network", "none", "--user", "0", kTestappImage});
@@ -187,9 +188,9 @@ TEST(Admission, CreateLatencyWithAndWithoutThePluginSideBySide) {
   ASSERT_FALSE(image_tar.empty());
   ScopedTempDir state("admit-latency");
   const std::string name = pluginName("latency");
-  PrivateDaemon with({"--authorization-plugin=" + name});
-  PrivateDaemon without;
-  Plugin plugin(name, with.host(), state.path(), "enforce");
+  PrivateDaemon with({"--authorization-plugin=" + name}, /*private_plugins=*/true);
+  PrivateDaemon without({}, /*private_plugins=*/true);  // the same namespaces, no plugin
+  Plugin plugin(name, with, state.path(), "enforce");
   ASSERT_TRUE(plugin.waitReady()) << plugin.output();
   for (PrivateDaemon* d : {&with, &without}) {
     auto started = d->start();
@@ -206,7 +207,7 @@ TEST(Admission, CreateLatencyWithAndWithoutThePluginSideBySide) {
   spec.nano_cpus = 500000000;
   spec.binds = {"appdata:/data"};
   // Interleaved, same spec, same moment: the only difference is the plugin. Warm-up first.
-  constexpr int kRounds = 40;
+  constexpr int kRounds = 100;
   std::vector<double> ms_with, ms_without;
   for (int round = -3; round < kRounds; ++round) {
     for (docker::Client* c : {&a, &b}) {
