@@ -235,7 +235,6 @@ void Admission::record(const Judged& judged, const std::string& image) {
   incident.result = v.kind == Verdict::Kind::kDeny ? "denied at the engine; nothing was created"
                                                    : std::string("allowed (") + verdictName(v.kind) + ")";
   incident.started_at_ms = incident.detected_at_ms = now;
-  incident.resolved_at_ms = now;
   store::Action action;
   action.at_ms = now;
   action.kind = v.kind == Verdict::Kind::kDeny ? "deny" : "allow";
@@ -243,8 +242,11 @@ void Admission::record(const Judged& judged, const std::string& image) {
       (image.empty() ? std::string() : "image " + image + ", ") + "mode " + modeName(options_.config.mode);
   action.outcome = "ok";
   incident.actions.push_back(action);
-  if (auto stored = options_.store->openIncident(incident); !stored) {
-    SHIPSHAPE_LOG(admit, warn, "could not record the admission incident: {}", stored.error().describe());
+  // Over as soon as it is decided: opened and resolved at the same instant, so it never counts as open.
+  auto stored = options_.store->openIncident(incident);
+  Result<void> resolved = stored ? options_.store->resolve(*stored, now, incident.result) : fail(stored.error());
+  if (!resolved) {
+    SHIPSHAPE_LOG(admit, warn, "could not record the admission incident: {}", resolved.error().describe());
   }
 }
 

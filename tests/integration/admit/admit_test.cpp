@@ -107,6 +107,7 @@ TEST(Admission, EnforceRefusesRootWithTheRuleIdsAndWarnRecordsIt) {
   auto denied =
       docker(daemon.host(), {"create", "--name", "as-root", "--network", "none", "--user", "0", kTestappImage});
   EXPECT_NE(denied.exit_code, 0);
+  std::printf("docker create --user 0 said: %s", denied.err.c_str());
   EXPECT_NE(denied.err.find("authorization denied by plugin " + name), std::string::npos) << denied.err;
   for (const char* rule : {"SS401", "SS101", "SS102", "SS301"}) {
     EXPECT_NE(denied.err.find(rule), std::string::npos) << rule << " missing from: " << denied.err;
@@ -147,6 +148,7 @@ TEST(Admission, EnforceRefusesRootWithTheRuleIdsAndWarnRecordsIt) {
   }
   ASSERT_TRUE(found.is_object()) << incidents(state.path()).dump(2);
   EXPECT_NE(found["situation"].get<std::string>().find("SS401"), std::string::npos);
+  EXPECT_FALSE(found["resolved_at"].is_null()) << "a denial is over when it is decided: " << found.dump();
   auto metrics = httpRequest("GET", plugin->metricsUrl());
   ASSERT_TRUE(metrics) << metrics.error().describe() << " url=" << plugin->metricsUrl();
   EXPECT_NE(metrics->body.find("shipshape_admission_requests_total{verdict=\"denied\"} 2"), std::string::npos)

@@ -220,5 +220,27 @@ TEST(Admission, PassesWhatItDoesNotJudgeAndFailsClosedWithoutABody) {
   EXPECT_NE(metrics.find("shipshape_admission_judge_seconds_count 1"), std::string::npos) << metrics;
 }
 
+TEST(Admission, JudgesPrivilegedAndRootExecsOnlyWhenConfigured) {
+  AdmissionOptions o;
+  o.engine.socket_path = "/nonexistent/docker.sock";  // execs are judged from the request alone
+  o.config.judge_exec = true;
+  Admission a(std::move(o));
+  const std::string uri = "/v1.41/containers/web/exec";
+  EXPECT_TRUE(a.needsJudging(authzJson("POST", uri, R"({"Cmd":["sh"]})")));
+  EXPECT_EQ(json::parse(a.authzRequest(authzJson("POST", uri, R"({"Cmd":["sh"],"User":"10001"})")))["Allow"], true);
+  auto privileged = json::parse(a.authzRequest(authzJson("POST", uri, R"({"Cmd":["sh"],"Privileged":true})")));
+  EXPECT_EQ(privileged["Allow"], false);
+  EXPECT_NE(privileged["Msg"].get<std::string>().find("SS403"), std::string::npos) << privileged.dump();
+  auto root = json::parse(a.authzRequest(authzJson("POST", uri, R"({"Cmd":["sh"],"User":"root"})")));
+  EXPECT_EQ(root["Allow"], false);
+  EXPECT_NE(root["Msg"].get<std::string>().find("exec in container web"), std::string::npos) << root.dump();
+
+  AdmissionOptions defaults;
+  defaults.engine.socket_path = "/nonexistent/docker.sock";
+  Admission b(std::move(defaults));
+  EXPECT_FALSE(b.needsJudging(authzJson("POST", uri, R"({"Privileged":true})")));
+  EXPECT_EQ(json::parse(b.authzRequest(authzJson("POST", uri, R"({"Privileged":true})")))["Allow"], true);
+}
+
 }  // namespace
 }  // namespace shipshape::admit
