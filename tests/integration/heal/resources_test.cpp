@@ -159,12 +159,20 @@ TEST_F(Resources, EnforceLimitsTheHogButNotTheProtectedOne) {
   EXPECT_TRUE(limited) << incident.dump(2);
   EXPECT_TRUE(skipped) << incident.dump(2);
 
-  // cAdvisor's names, the containers' names as labels.
-  auto metrics = httpRequest("GET", metrics_url);
+  // cAdvisor's names, the containers' names as labels. The guardian's counters are published on its loop's
+  // next turn, which may come after the incident's action is stored: wait for it.
+  Result<HttpResult> metrics = fail(ErrorCode::kTimeout, "no /metrics yet");
+  EXPECT_TRUE(eventually(
+      [&] {
+        metrics = httpRequest("GET", metrics_url);
+        return metrics && metrics->body.find("shipshape_limits_applied_total 1") != std::string::npos;
+      },
+      5s))
+      << (metrics ? metrics->body.substr(std::min(metrics->body.size(), metrics->body.find("# HELP shipshape_")))
+                  : metrics.error().describe());
   SS_ASSERT_OK(metrics);
   EXPECT_NE(metrics->body.find("container_cpu_usage_seconds_total{cpu=\"total\",id=\"/docker/" + hog), std::string::npos);
   EXPECT_NE(metrics->body.find("name=\"" + name("web") + "\""), std::string::npos);
-  EXPECT_NE(metrics->body.find("shipshape_limits_applied_total 1"), std::string::npos) << metrics->body.substr(metrics->body.find("shipshape_"));
   EXPECT_EQ(watch.stop(SIGTERM, 5s), 0);
 }
 
