@@ -2,6 +2,7 @@
 // stats), and `shipshape watch` finds a CPU hog starving the host, limits it under --policy enforce while a
 // protected hog is left alone, only reports under the default alert policy, records OOM kills, and serves
 // cAdvisor-named metrics.
+#include <algorithm>
 #include <fstream>
 #include <filesystem>
 #include <set>
