@@ -3,8 +3,8 @@
 // protected hog is left alone, only reports under the default alert policy, records OOM kills, and serves
 // cAdvisor-named metrics.
 #include <algorithm>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
