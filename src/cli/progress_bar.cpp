@@ -45,6 +45,11 @@ void ProgressBar::draw(std::int64_t bytes) {
   drawn_ = true;
 }
 
+void ProgressBar::clear() {
+  if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
+  drawn_ = false;
+}
+
 void ProgressBar::finish() {
   if (enabled_ && drawn_) std::fputs("\r\033[K", stderr);
   drawn_ = false;

@@ -16,6 +16,10 @@ class ProgressBar {
   ProgressBar& operator=(const ProgressBar&) = delete;
   // Redraws at most 10 times a second.
   void update(std::int64_t bytes);
+  // For work whose size becomes known as it goes (a push learns each layer's size when it starts).
+  void setTotal(std::int64_t total_bytes) { total_ = total_bytes; }
+  // Erases the bar so that a line of text can be printed; the next update draws it again.
+  void clear();
   void finish();
 
  private:

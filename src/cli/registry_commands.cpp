@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/progress_bar.h"
 #include "cli/text_table.h"
 #include "common/base64.h"
 #include "common/file.h"
@@ -282,9 +283,19 @@ ExitCode RegistryCommands::runPush(const GlobalOptions& global) {
                                 .first_backoff = std::chrono::milliseconds(backoff_ms),
                                 .insecure = insecure_,
                                 .timeout = std::chrono::seconds(timeout_s_)};
-  auto result = registry::push(**client, options, [](std::string_view line) {
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-  });
+  // On a terminal, a bar of the bytes sent across all layers under the engine's messages (silent otherwise).
+  ProgressBar bar("push " + push_image_, -1);
+  auto result = registry::push(
+      **client, options,
+      [&bar](std::string_view line) {
+        bar.clear();
+        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+      },
+      [&bar](std::int64_t done, std::int64_t total) {
+        bar.setTotal(total > 0 ? total : -1);
+        bar.update(done);
+      });
+  bar.finish();
   bool ok = result.outcome == registry::PushResult::Outcome::kPushed;
   if (json_) {
     json attempts = json::array();

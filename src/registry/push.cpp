@@ -1,5 +1,6 @@
 #include "registry/push.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -117,7 +118,42 @@ std::string registryAuthHeader(const Credential& credential, const std::string& 
   return s;
 }
 
-PushResult push(docker::Client& client, const PushOptions& options, const PushProgress& progress) {
+bool PushTally::add(std::string_view json_line) {
+  auto line = json::parse(json_line, nullptr, false);
+  if (!line.is_object() || !line.contains("id") || !line["id"].is_string()) return false;
+  const std::string id = line["id"];
+  if (line.value("status", "") == "Pushed") {
+    auto it = layers_.find(id);
+    if (it == layers_.end()) return false;
+    it->second.current = it->second.total;
+    return true;
+  }
+  auto detail = line.find("progressDetail");
+  if (detail == line.end() || !detail->is_object()) return false;
+  auto current = detail->find("current"), total = detail->find("total");
+  if (current == detail->end() || !current->is_number_integer()) return false;
+  Layer& layer = layers_[id];
+  layer.current = std::max<std::int64_t>(0, current->get<std::int64_t>());
+  if (total != detail->end() && total->is_number_integer())
+    layer.total = std::max<std::int64_t>(0, total->get<std::int64_t>());
+  layer.total = std::max(layer.total, layer.current);
+  return true;
+}
+
+std::int64_t PushTally::done() const {
+  std::int64_t sum = 0;
+  for (const auto& [id, layer] : layers_) sum += layer.current;
+  return sum;
+}
+
+std::int64_t PushTally::total() const {
+  std::int64_t sum = 0;
+  for (const auto& [id, layer] : layers_) sum += layer.total;
+  return sum;
+}
+
+PushResult push(docker::Client& client, const PushOptions& options, const PushProgress& progress,
+                const PushBytes& bytes) {
   auto started = std::chrono::steady_clock::now();
   PushResult result;
   std::string host = registryOfImage(options.image);
@@ -157,7 +193,9 @@ PushResult push(docker::Client& client, const PushOptions& options, const PushPr
     PushAttempt attempt{.number = n};
     auto t0 = std::chrono::steady_clock::now();
     std::string digest;
+    PushTally tally;  // a retry starts over
     auto pushed = client.pushImage(options.image, registryAuthHeader(lookup.credential, host), [&](std::string_view l) {
+      if (bytes && tally.add(l)) bytes(tally.done(), tally.total());
       auto line = json::parse(l, nullptr, false);
       if (!line.is_object()) return;
       if (line.contains("aux") && line["aux"].is_object()) digest = line["aux"].value("Digest", "");

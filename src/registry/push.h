@@ -6,7 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,7 +58,27 @@ PushErrorClass classifyPushError(std::string_view message);
 // The X-Registry-Auth header value: base64url (padded) JSON the engine decodes.
 std::string registryAuthHeader(const Credential& credential, const std::string& registry);
 
+// Bytes sent so far across an image's layers, from the engine's push stream. The engine repeats each layer's
+// progressDetail {current, total} as the layer goes out, so a layer's counts replace its previous ones; a
+// layer reported "Pushed" counts as whole.
+class PushTally {
+ public:
+  // One line of the stream (JSON); false when it carried no byte counts.
+  bool add(std::string_view json_line);
+  void reset() { layers_.clear(); }
+  std::int64_t done() const;
+  std::int64_t total() const;  // of the layers seen so far
+
+ private:
+  struct Layer {
+    std::int64_t current = 0, total = 0;
+  };
+  std::map<std::string, Layer> layers_;
+};
+
 using PushProgress = std::function<void(std::string_view line)>;  // human-readable lines
-PushResult push(docker::Client& client, const PushOptions& options, const PushProgress& progress);
+using PushBytes = std::function<void(std::int64_t done, std::int64_t total)>;
+PushResult push(docker::Client& client, const PushOptions& options, const PushProgress& progress,
+                const PushBytes& bytes = {});
 
 }  // namespace shipshape::registry

@@ -173,6 +173,38 @@ TEST(Push, ErrorsAreRetriedOnlyWhereAnotherAttemptCanHelp) {
   }
 }
 
+TEST(Push, TallyCountsEachLayersBytesOnceAndAPushedLayerWhole) {
+  // The engine's push stream as docker.io 20.10.24 sent it for the testapp image to a loopback registry
+  // (recorded; the progress bars shortened). A layer's count may pass its announced total; a small layer
+  // comes without a total.
+  PushTally t;
+  EXPECT_FALSE(t.add(R"({"status":"The push refers to repository [127.0.0.1:5999/probe]"})"));
+  EXPECT_FALSE(t.add(R"({"status":"Preparing","progressDetail":{},"id":"062c9a870626"})"));
+  EXPECT_FALSE(t.add(R"({"status":"Preparing","progressDetail":{},"id":"a3a2d20d3580"})"));
+  EXPECT_TRUE(t.add(
+      R"({"status":"Pushing","progressDetail":{"current":33280,"total":1964256},"progress":"[>  ]  33.28kB/1.964MB","id":"a3a2d20d3580"})"));
+  EXPECT_TRUE(
+      t.add(R"({"status":"Pushing","progressDetail":{"current":1536},"progress":" 1.536kB","id":"062c9a870626"})"));
+  EXPECT_EQ(t.done(), 33280 + 1536);
+  EXPECT_EQ(t.total(), 1964256 + 1536);
+  EXPECT_TRUE(t.add(R"({"status":"Pushed","progressDetail":{},"id":"062c9a870626"})"));
+  EXPECT_TRUE(t.add(
+      R"({"status":"Pushing","progressDetail":{"current":1671680,"total":1964256},"progress":"[==>  ]","id":"a3a2d20d3580"})"));
+  EXPECT_EQ(t.done(), 1671680 + 1536);  // the layer's later count replaces its earlier one
+  EXPECT_TRUE(t.add(
+      R"({"status":"Pushing","progressDetail":{"current":1966080,"total":1964256},"progress":"[===>]","id":"a3a2d20d3580"})"));
+  EXPECT_TRUE(t.add(R"({"status":"Pushed","progressDetail":{},"id":"a3a2d20d3580"})"));
+  EXPECT_EQ(t.done(), t.total());
+  EXPECT_EQ(t.total(), 1966080 + 1536);
+  EXPECT_FALSE(t.add(R"({"status":"1: digest: sha256:b3587917e6d7 size: 734"})"));
+  EXPECT_FALSE(t.add(R"({"progressDetail":{},"aux":{"Tag":"1","Digest":"sha256:b3587917e6d7","Size":734}})"));
+  EXPECT_FALSE(t.add(R"({"status":"Layer already exists","progressDetail":{},"id":"ccc"})"));
+  EXPECT_FALSE(t.add("not json"));
+  t.reset();
+  EXPECT_EQ(t.done(), 0);
+  EXPECT_EQ(t.total(), 0);
+}
+
 TEST(Push, RegistryAuthHeaderIsBase64UrlJsonOfTheCredential) {
   Credential password{.source = "config", .username = "ci", .secret = "p?>/+", .kind = SecretKind::kPassword};
   std::string header = registryAuthHeader(password, "127.0.0.1:5000");
