@@ -238,8 +238,15 @@ TEST(Admission, CreateLatencyWithAndWithoutThePluginSideBySide) {
     ASSERT_NE(at, std::string::npos) << metrics->body;
     std::printf("%s\n", metrics->body.substr(at + 1, metrics->body.find('\n', at + 1) - at - 1).c_str());
   }
-  // The target is < 5 ms at p99 in a release build; the bound here also holds under the sanitizers.
-  EXPECT_LT(p50_with - p50_without, 15.0);
+  // The target is < 5 ms at p99 in a release build (README, "Admission latency"); the bound here is a guard
+  // against a regression that holds with the rest of the suite running beside it. A Debug build under ASan
+  // judges in ~8 ms per request on its own, so there the bound only catches the pathological.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr double kAddedP50BoundMs = 100;
+#else
+  constexpr double kAddedP50BoundMs = 15;
+#endif
+  EXPECT_LT(p50_with - p50_without, kAddedP50BoundMs);
   with.stop();
   without.stop();
   EXPECT_EQ(plugin.stop(), 0) << plugin.output();
