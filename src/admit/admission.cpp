@@ -40,11 +40,6 @@ std::optional<std::string> execContainer(const AuthzRequest& r, const ApiRoute& 
   return p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size());
 }
 
-bool isRootUser(const std::string& user) {
-  std::string name = user.substr(0, user.find(':'));
-  return name == "root" || name == "0";
-}
-
 }  // namespace
 
 Admission::Admission(AdmissionOptions options)
@@ -108,12 +103,19 @@ Result<std::string> Admission::imageJson(const std::string& reference) {
   return answer;
 }
 
-bool Admission::needsJudging(std::string_view authz_request_json) const {
-  auto r = parseAuthzRequest(authz_request_json);
-  if (!r) return false;
-  ApiRoute route = apiRoute(r->uri);
-  return (options_.config.judge_create && isContainerCreate(*r, route)) ||
-         (options_.config.judge_exec && execContainer(*r, route));
+std::optional<std::string> Admission::answerAtOnce(std::string_view authz_request_json) {
+  auto request = parseAuthzRequest(authz_request_json);
+  if (!request) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    return authzAnswer(false, "shipshape: " + request.error().describe());
+  }
+  ApiRoute route = apiRoute(request->uri);
+  if ((options_.config.judge_create && isContainerCreate(*request, route)) ||
+      (options_.config.judge_exec && execContainer(*request, route))) {
+    return std::nullopt;
+  }
+  passed_.fetch_add(1, std::memory_order_relaxed);
+  return authzAnswer(true);
 }
 
 std::unique_ptr<docker::Client> Admission::takeClient() {
@@ -202,7 +204,7 @@ Admission::Judged Admission::judgeExec(const std::string& body, const std::strin
   auto where = rules::Location::object("container", container);
   if (j.value("Privileged", false)) findings.push_back(rules::makeFinding("SS403", "exec runs privileged", where));
   std::string user = j.value("User", std::string());
-  if (!user.empty() && isRootUser(user)) {
+  if (!user.empty() && rules::isRootUser(user)) {
     findings.push_back(rules::makeFinding("SS401", "exec runs as " + user, where));
   }
   out.verdict = judge(options_.config, out.subject, "", {}, findings);

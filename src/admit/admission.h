@@ -47,10 +47,11 @@ class Admission {
   Admission(const Admission&) = delete;
   Admission& operator=(const Admission&) = delete;
 
-  // True when the AuthZReq must be judged (and may wait on the engine): the server runs those off its I/O
-  // thread, because judging asks the engine for the image and the engine asks us about that request too.
-  bool needsJudging(std::string_view authz_request_json) const;
-  // The answer to /AuthZPlugin.AuthZReq.
+  // The answer to an AuthZReq that is not judged (or cannot be read), from one parse; nullopt when it must be
+  // judged. The server calls this on its I/O thread and runs authzRequest() for the rest on a worker, because
+  // judging asks the engine for the image and the engine asks us about that request too.
+  std::optional<std::string> answerAtOnce(std::string_view authz_request_json);
+  // The answer to /AuthZPlugin.AuthZReq, judged or not.
   std::string authzRequest(std::string_view authz_request_json);
 
   // Prometheus text: verdicts, violations by rule, judging time.

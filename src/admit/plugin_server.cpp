@@ -49,16 +49,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto request = std::make_shared<http::request<http::string_body>>(parser_->release());
     std::string path(request->target());
-    if (options_.is_slow && options_.is_slow(path, request->body())) {
-      // Judge on a worker; write the answer back on the I/O thread that owns the socket.
-      asio::post(pool_, [self = shared_from_this(), request, path] {
-        auto answer = self->options_.handle(path, request->body());
-        asio::post(self->socket_.get_executor(),
-                   [self, request, answer = std::move(answer)]() mutable { self->write(*request, std::move(answer)); });
-      });
-      return;
+    if (options_.at_once) {
+      if (auto answer = options_.at_once(path, request->body())) {
+        write(*request, std::move(answer));
+        return;
+      }
     }
-    write(*request, options_.handle(path, request->body()));
+    // Answer on a worker; write the answer back on the I/O thread that owns the socket.
+    asio::post(pool_, [self = shared_from_this(), request, path] {
+      auto answer = self->options_.handle(path, request->body());
+      asio::post(self->socket_.get_executor(),
+                 [self, request, answer = std::move(answer)]() mutable { self->write(*request, std::move(answer)); });
+    });
   }
 
   void write(const http::request<http::string_body>& request, std::optional<std::string> answer) {

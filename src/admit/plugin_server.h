@@ -1,6 +1,6 @@
 // The plugin's HTTP server on a unix socket, as the engine's plugin client expects it: POST requests with
 // JSON bodies, answered with Content-Type application/vnd.docker.plugins.v1+json, on kept-alive connections.
-// One I/O thread accepts, reads and writes; requests marked slow are answered on a small worker pool, so a
+// One I/O thread accepts, reads and writes; requests it cannot answer at once go to a small worker pool, so a
 // judgement that waits on the engine never holds up the engine's other authorization calls (the engine asks
 // about our own image lookup too: answering that on the I/O thread is what keeps this from deadlocking).
 //
@@ -20,9 +20,10 @@ namespace shipshape::admit {
 struct PluginServerOptions {
   std::string socket_path;  // /run/docker/plugins/shipshape.sock
   int workers = 4;
-  // Both get the request's path ("/AuthZPlugin.AuthZReq") and body; `handle` returns the JSON answer, or
-  // nullopt for 404.
-  std::function<bool(const std::string& path, const std::string& body)> is_slow;
+  // Both get the request's path ("/AuthZPlugin.AuthZReq") and body. `at_once` runs on the I/O thread and
+  // returns the JSON answer, or nullopt to hand the request to `handle` on a worker; `handle` returns the
+  // answer, or nullopt for 404.
+  std::function<std::optional<std::string>(const std::string& path, const std::string& body)> at_once;
   std::function<std::optional<std::string>(const std::string& path, const std::string& body)> handle;
 };
 

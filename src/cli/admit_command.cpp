@@ -78,14 +78,17 @@ std::optional<ExitCode> AdmitCommand::run(const GlobalOptions& global) {
   admit::PluginServerOptions server_options;
   server_options.socket_path = socket_;
   server_options.workers = workers_;
-  server_options.is_slow = [&admission](const std::string& path, const std::string& body) {
-    return path == "/AuthZPlugin.AuthZReq" && admission.needsJudging(body);
-  };
-  server_options.handle = [&admission](const std::string& path, const std::string& body) -> std::optional<std::string> {
+  // Everything but a judged AuthZReq is answered on the I/O thread; unknown paths fall through to a 404.
+  server_options.at_once = [&admission](const std::string& path,
+                                        const std::string& body) -> std::optional<std::string> {
     if (path == "/Plugin.Activate") return admit::activationAnswer();
-    if (path == "/AuthZPlugin.AuthZReq") return admission.authzRequest(body);
+    if (path == "/AuthZPlugin.AuthZReq") return admission.answerAtOnce(body);
     // Responses are not judged: the request was.
     if (path == "/AuthZPlugin.AuthZRes") return admit::authzAnswer(true);
+    return std::nullopt;
+  };
+  server_options.handle = [&admission](const std::string& path, const std::string& body) -> std::optional<std::string> {
+    if (path == "/AuthZPlugin.AuthZReq") return admission.authzRequest(body);
     return std::nullopt;
   };
   auto server = admit::PluginServer::start(std::move(server_options));

@@ -118,8 +118,9 @@ std::string registryAuthHeader(const Credential& credential, const std::string& 
   return s;
 }
 
-bool PushTally::add(std::string_view json_line) {
-  auto line = json::parse(json_line, nullptr, false);
+bool PushTally::add(std::string_view json_line) { return add(json::parse(json_line, nullptr, false)); }
+
+bool PushTally::add(const json& line) {
   if (!line.is_object() || !line.contains("id") || !line["id"].is_string()) return false;
   const std::string id = line["id"];
   if (line.value("status", "") == "Pushed") {
@@ -195,8 +196,8 @@ PushResult push(docker::Client& client, const PushOptions& options, const PushPr
     std::string digest;
     PushTally tally;  // a retry starts over
     auto pushed = client.pushImage(options.image, registryAuthHeader(lookup.credential, host), [&](std::string_view l) {
-      if (bytes && tally.add(l)) bytes(tally.done(), tally.total());
       auto line = json::parse(l, nullptr, false);
+      if (bytes && tally.add(line)) bytes(tally.done(), tally.total());
       if (!line.is_object()) return;
       if (line.contains("aux") && line["aux"].is_object()) digest = line["aux"].value("Digest", "");
       if (line.contains("status") && line["status"].is_string() && !line.contains("progressDetail")) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "docker/client.h"
 #include "registry/check.h"
 #include "registry/credentials.h"
@@ -65,6 +67,7 @@ class PushTally {
  public:
   // One line of the stream (JSON); false when it carried no byte counts.
   bool add(std::string_view json_line);
+  bool add(const nlohmann::json& line);  // the same, already parsed
   void reset() { layers_.clear(); }
   std::int64_t done() const;
   std::int64_t total() const;  // of the layers seen so far

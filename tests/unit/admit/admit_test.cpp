@@ -207,8 +207,8 @@ TEST(Admission, PassesWhatItDoesNotJudgeAndFailsClosedWithoutABody) {
   o.engine.kind = docker::Endpoint::Kind::kUnix;  // never reached by these requests
   o.engine.socket_path = "/nonexistent/docker.sock";
   Admission a(std::move(o));
-  EXPECT_FALSE(a.needsJudging(authzJson("GET", "/v1.41/containers/json", "")));
-  EXPECT_TRUE(a.needsJudging(authzJson("POST", "/v1.41/containers/create", "{}")));
+  EXPECT_TRUE(a.answerAtOnce(authzJson("GET", "/v1.41/containers/json", "")));  // not judged: answered at once
+  EXPECT_FALSE(a.answerAtOnce(authzJson("POST", "/v1.41/containers/create", "{}")));
   EXPECT_EQ(json::parse(a.authzRequest(authzJson("GET", "/_ping", "")))["Allow"], true);
   auto no_body = json::parse(a.authzRequest(authzJson("POST", "/v1.41/containers/create?name=x", "")));
   EXPECT_EQ(no_body["Allow"], false);
@@ -216,7 +216,7 @@ TEST(Admission, PassesWhatItDoesNotJudgeAndFailsClosedWithoutABody) {
   EXPECT_EQ(a.count(Verdict::Kind::kDeny), 1u);
   std::string metrics = a.renderMetrics();
   EXPECT_NE(metrics.find("shipshape_admission_requests_total{verdict=\"denied\"} 1"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("shipshape_admission_passthrough_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("shipshape_admission_passthrough_total 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("shipshape_admission_judge_seconds_count 1"), std::string::npos) << metrics;
 }
 
@@ -226,7 +226,7 @@ TEST(Admission, JudgesPrivilegedAndRootExecsOnlyWhenConfigured) {
   o.config.judge_exec = true;
   Admission a(std::move(o));
   const std::string uri = "/v1.41/containers/web/exec";
-  EXPECT_TRUE(a.needsJudging(authzJson("POST", uri, R"({"Cmd":["sh"]})")));
+  EXPECT_FALSE(a.answerAtOnce(authzJson("POST", uri, R"({"Cmd":["sh"]})")));
   EXPECT_EQ(json::parse(a.authzRequest(authzJson("POST", uri, R"({"Cmd":["sh"],"User":"10001"})")))["Allow"], true);
   auto privileged = json::parse(a.authzRequest(authzJson("POST", uri, R"({"Cmd":["sh"],"Privileged":true})")));
   EXPECT_EQ(privileged["Allow"], false);
@@ -238,7 +238,7 @@ TEST(Admission, JudgesPrivilegedAndRootExecsOnlyWhenConfigured) {
   AdmissionOptions defaults;
   defaults.engine.socket_path = "/nonexistent/docker.sock";
   Admission b(std::move(defaults));
-  EXPECT_FALSE(b.needsJudging(authzJson("POST", uri, R"({"Privileged":true})")));
+  EXPECT_TRUE(b.answerAtOnce(authzJson("POST", uri, R"({"Privileged":true})")));
   EXPECT_EQ(json::parse(b.authzRequest(authzJson("POST", uri, R"({"Privileged":true})")))["Allow"], true);
 }
 
