@@ -100,7 +100,7 @@ std::optional<ExitCode> AdmitCommand::run(const GlobalOptions& global) {
   if (!listen_.empty()) {
     serve::ServerOptions metrics_options;
     metrics_options.listen = listen_;
-    metrics_options.routes["/metrics"] = [&admission] {
+    metrics_options.routes["/metrics"] = [&admission](const serve::HttpRequest&) {
       return serve::HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", admission.renderMetrics()};
     };
     auto started = serve::HttpServer::start(std::move(metrics_options));

@@ -13,6 +13,7 @@
 #include "common/format.h"
 #include "deploy/deployer.h"
 #include "deploy/proxy_host.h"
+#include "report/release_report.h"
 #include "serve/http_server.h"
 #include "serve/listen_token.h"
 #include "store/incident_store.h"
@@ -183,7 +184,7 @@ ExitCode runProxy(const GlobalOptions& global, const ProxyOptions& options) {
     }
     so.token = *token;
     deploy::ProxyHost* h = host->get();
-    so.routes["/metrics"] = [h] {
+    so.routes["/metrics"] = [h](const serve::HttpRequest&) {
       return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = h->metrics()};
     };
     auto started = serve::HttpServer::start(std::move(so));
@@ -210,34 +211,8 @@ ExitCode runReleases(const ReleasesOptions& options) {
     printError(rows.error());
     return ExitCode::kError;
   }
-  auto optionalTime = [](const std::optional<std::int64_t>& ms) -> json {
-    return ms ? json(isoTimeMs(*ms)) : json(nullptr);
-  };
-  auto optionalNumber = [](const std::optional<std::int64_t>& v) -> json { return v ? json(*v) : json(nullptr); };
   if (options.format == "json") {
-    json out = json::array();
-    for (const auto& r : *rows) {
-      json gate = json::parse(store::gateToJson(r.gate));
-      out.push_back({{"id", r.id},
-                     {"service", r.service},
-                     {"image", r.image},
-                     {"digest", r.digest},
-                     {"image_id", r.image_id},
-                     {"config_hash", r.config_hash},
-                     {"container", r.container_name},
-                     {"container_id", r.container_id},
-                     {"outcome", r.outcome},
-                     {"reason", r.reason},
-                     {"actor", r.actor},
-                     {"rollback_of", r.rollback_of ? json(r.rollback_of) : json(nullptr)},
-                     {"started_at", isoTimeMs(r.started_at_ms)},
-                     {"switched_at", optionalTime(r.switched_at_ms)},
-                     {"finished_at", optionalTime(r.finished_at_ms)},
-                     {"time_to_detect_ms", optionalNumber(r.detect_ms)},
-                     {"time_to_rollback_ms", optionalNumber(r.rollback_ms)},
-                     {"gate", gate}});
-    }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", report::releasesJson(*rows).c_str());
     return ExitCode::kOk;
   }
   TextTable table({"RELEASE", "OUTCOME", "IMAGE", "DIGEST", "STARTED", "GATE", "DETECT", "ROLLBACK", "REASON"});

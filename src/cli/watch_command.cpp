@@ -9,6 +9,7 @@
 // the store, and what it captures is declared before every part that opens or resolves incidents (the proxy
 // host's bake threads among them), so it outlives them all.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -17,6 +18,8 @@
 #include <mutex>
 #include <thread>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/watch_config.h"
@@ -28,6 +31,9 @@
 #include "daemonwatch/daemon_log_watch.h"
 #include "daemonwatch/disk_watch.h"
 #include "daemonwatch/swarm_drain.h"
+#include "dashboard/dashboard.h"
+#include "dashboard/host_history.h"
+#include "dashboard/slow_sources.h"
 #include "deploy/proxy_host.h"
 #include "docker/event_watcher.h"
 #include "guard/resource_guard.h"
@@ -195,7 +201,7 @@ class Guardian {
     if (settings_.listen.empty()) return {};
     serve::ServerOptions so{.listen = settings_.listen, .token = settings_.listen_token};
     std::int64_t stall_ms = std::max<std::int64_t>(10000, 5 * settings_.interval.count());
-    so.routes["/metrics"] = [this] {
+    so.routes["/metrics"] = [this](const serve::HttpRequest&) {
       auto [snap, st] = published_.get();
       std::string body = serve::renderMetrics(*snap, st);
       if (proxy_host_) body += proxy_host_->metrics();
@@ -203,16 +209,42 @@ class Guardian {
       if (registries_) body += registries_->metrics();
       return serve::HttpReply{.content_type = "text/plain; version=0.0.4; charset=utf-8", .body = body};
     };
-    so.routes["/healthz"] = [this, stall_ms] {
+    so.routes["/healthz"] = [this, stall_ms](const serve::HttpRequest&) {
       auto [snap, st] = published_.get();
       bool healthy = false;
       std::string body = serve::renderHealthz(*snap, st, nowMs(), stall_ms, &healthy);
       return serve::HttpReply{.status = healthy ? 200 : 503, .content_type = "application/json", .body = body};
     };
+    // The dashboard: its slow sources get a worker and an engine connection of their own.
+    slow_ = std::make_unique<dashboard::SlowSources>(
+        dashboard::SlowSourcesOptions{.endpoint = client_->endpoint(), .backup_dir = settings_.backups.backup_dir},
+        nowMs);
+    dashboard::installDashboard(so, {.incidents = store_.get(),
+                                     .releases = release_store_.get(),
+                                     .slow = slow_.get(),
+                                     .history = &history_,
+                                     .status = [this] { return statusJson(); },
+                                     .incidents_version = [this] { return store_->changes(); }});
     auto started = serve::HttpServer::start(std::move(so));
     if (!started) return fail(started.error());
     server_ = std::move(*started);
     return {};
+  }
+
+  std::string statusJson() {
+    auto [snap, st] = published_.get();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return nlohmann::json{{"hostname", host},
+                          {"version", st.version},
+                          {"engine", client_->endpoint().display()},
+                          {"daemon_up", st.daemon_up},
+                          {"open_incidents", st.open_incidents},
+                          {"started_at_ms", st.started_at_ms},
+                          {"last_loop_ms", st.last_loop_ms},
+                          {"interval_ms", settings_.interval.count()},
+                          {"containers", snap->containers.size()}}
+        .dump();
   }
 
   // Containers that are already unhealthy, and what stateful containers mount: at start-up, and again after
@@ -310,6 +342,8 @@ class Guardian {
   std::unique_ptr<volumes::DataAtRiskWatch> data_at_risk_;
   std::unique_ptr<registry::RegistryWatch> registries_;  // its worker joins (a check ends within its timeout) first
   Published published_;
+  dashboard::HostHistory history_;
+  std::unique_ptr<dashboard::SlowSources> slow_;  // its worker joins after the server that reads it has stopped
   serve::GuardianStatus status_{.started_at_ms = nowMs(), .version = SHIPSHAPE_VERSION};
   std::unique_ptr<serve::HttpServer> server_;
   std::unique_ptr<daemonwatch::DaemonLogWatch> log_watch_;
@@ -372,14 +406,18 @@ void Guardian::publish(std::shared_ptr<const resources::Snapshot> snapshot) {
     status_.alerts_suppressed = alerter_->counters().deduplicated.load() + alerter_->counters().rate_limited.load();
   }
   status_.last_loop_ms = nowMs();
+  if (snapshot) history_.add(*snapshot);
   published_.set(std::move(snapshot), status_);
 }
 
 void Guardian::run() {
-  std::fprintf(stderr, "shipshape watch: engine %s, autoheal %s, policy %s, state %s%s\n",
-               client_->endpoint().display().c_str(), settings_.autoheal.c_str(), settings_.policy.c_str(),
-               store_->path().c_str(),
-               server_ ? (", metrics on http://" + server_->address() + "/metrics").c_str() : "");
+  std::fprintf(
+      stderr, "shipshape watch: engine %s, autoheal %s, policy %s, state %s%s\n", client_->endpoint().display().c_str(),
+      settings_.autoheal.c_str(), settings_.policy.c_str(), store_->path().c_str(),
+      server_
+          ? (", dashboard on http://" + server_->address() + "/, metrics on http://" + server_->address() + "/metrics")
+                .c_str()
+          : "");
   const auto interval = settings_.interval;
   std::int64_t last_tick = nowMs(), last_sample = 0, last_disk_check = 0;
   while (!g_stop.load()) {

@@ -95,6 +95,7 @@ Result<std::int64_t> IncidentStore::insertIncident(const Incident& i) {
     std::int64_t id = db_->getLastInsertRowid();
     for (const auto& a : i.actions) insertAction(*db_, id, a);
     tx.commit();
+    ++changes_;
     return id;
   });
 }
@@ -103,6 +104,7 @@ Result<void> IncidentStore::addAction(std::int64_t incident_id, const Action& a)
   std::lock_guard lock(mu_);
   return guarded("recording an action", [&]() -> Result<void> {
     insertAction(*db_, incident_id, a);
+    ++changes_;
     return {};
   });
 }
@@ -117,6 +119,7 @@ Result<void> IncidentStore::resolve(std::int64_t incident_id, std::int64_t resol
       q.bind(2, result);
       q.bind(3, static_cast<std::int64_t>(incident_id));
       changed = q.exec() > 0;
+      if (changed) ++changes_;
       return {};
     });
     if (!done) return done;

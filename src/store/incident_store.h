@@ -3,6 +3,8 @@
 // calls are serialised internally, so it may be shared between threads.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,9 @@ class IncidentStore {
   Result<std::vector<Incident>> list(const IncidentFilter& filter = {});
 
   const std::string& path() const { return path_; }
+  // Grows by one with every incident opened, action added or incident resolved through this object (a cheap
+  // "has anything changed" for pollers such as the dashboard's event stream).
+  std::uint64_t changes() const { return changes_.load(); }
 
   // Called after an incident is recorded as opened (resolved = false) or resolved (true), outside the
   // store's lock, on the caller's thread. Set it before the store is shared between threads.
@@ -56,6 +61,7 @@ class IncidentStore {
   std::unique_ptr<SQLite::Database> db_;  // guarded by mu_
   std::string path_;
   Listener listener_;
+  std::atomic<std::uint64_t> changes_{0};
 };
 
 // The default state directory: /var/lib/shipshape for root, $XDG_STATE_HOME/shipshape (or

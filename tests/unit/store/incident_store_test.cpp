@@ -34,9 +34,11 @@ Incident sample(const std::string& subject) {
 TEST_F(IncidentStoreTest, RecordsActionsAndMeasuresTimes) {
   auto store = IncidentStore::open(dir_);
   ASSERT_TRUE(store) << store.error().describe();
+  EXPECT_EQ((*store)->changes(), 0u);
   auto id = (*store)->openIncident(sample("web-1"));
   ASSERT_TRUE(id) << id.error().describe();
   ASSERT_TRUE((*store)->addAction(*id, {2100, "restart", "restarted again", "ok", true, 650}));
+  EXPECT_EQ((*store)->changes(), 2u) << "opening and acting are both changes (the dashboard reloads on them)";
   auto open = (*store)->findOpen("unhealthy", "web-1");
   ASSERT_TRUE(open && *open);
   EXPECT_EQ((*open)->id, *id);
@@ -52,7 +54,9 @@ TEST_F(IncidentStoreTest, RecordsActionsAndMeasuresTimes) {
   auto none = (*store)->findOpen("unhealthy", "web-1");
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none) << "a resolved incident is no longer open";
+  EXPECT_EQ((*store)->changes(), 3u);
   EXPECT_TRUE((*store)->resolve(*id, 9999, "again")) << "resolving twice is harmless";
+  EXPECT_EQ((*store)->changes(), 3u) << "and changes nothing";
   EXPECT_EQ((*store)->get(*id)->resolved_at_ms, 5250) << "and keeps the first resolution";
 }
 
