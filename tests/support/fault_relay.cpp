@@ -131,12 +131,12 @@ void FaultRelay::addRule(const Rule& rule) {
   rules_.push_back(rule);
 }
 
-bool FaultRelay::takeFault(const std::string& method, const std::string& path, Fault* fault) {
+bool FaultRelay::takeFault(const std::string& method, const std::string& path, Rule* fault) {
   std::lock_guard lock(mu_);
   for (auto& r : rules_) {
     if (r.times > 0 && r.method == method && path.find(r.path_contains) != std::string::npos) {
       --r.times;
-      *fault = r.fault;
+      *fault = r;
       ++injected_;
       return true;
     }
@@ -179,14 +179,23 @@ void FaultRelay::serve(int client_fd) {
     if (!client.readUntil("\r\n\r\n", &head)) break;
     std::string method = head.substr(0, head.find(' '));
     std::string path = head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) - head.find(' ') - 1);
-    Fault fault;
+    Rule fault;
     if (takeFault(method, path, &fault)) {
-      if (fault == Fault::kReset) {
+      if (fault.fault == Fault::kReset) {
         linger hard{1, 0};  // close() sends RST: "connection reset by peer" on the other side
         ::setsockopt(client_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
         break;
       }
       if (!relayBody(client, -1, head, true)) break;
+      if (fault.fault == Fault::k401) {
+        // What docker-registry answers a request whose bearer token has expired.
+        std::string body =
+            R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":"token expired"}]})";
+        (void)writeAll(client_fd, "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nWww-Authenticate: " +
+                                      fault.www_authenticate + "\r\nContent-Length: " + std::to_string(body.size()) +
+                                      "\r\nConnection: close\r\n\r\n" + body);
+        break;
+      }
       (void)writeAll(client_fd,
                      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
                      "Connection: close\r\n\r\n{}");

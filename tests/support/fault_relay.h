@@ -1,5 +1,6 @@
 // An HTTP/1.1 relay between a client (dockerd) and a registry on loopback that injects faults into chosen
-// requests: a 503 answer, or a TCP reset instead of an answer. Everything else is forwarded byte for byte, one
+// requests: a 503 answer, a 401 with the registry's "invalid_token" challenge (its bearer token expired
+// mid-push), or a TCP reset instead of an answer. Everything else is forwarded byte for byte, one
 // request at a time per connection (Content-Length and chunked bodies both ways). Each connection has a thread
 // the relay owns; the destructor shuts every socket down and joins them all.
 #pragma once
@@ -14,12 +15,13 @@ namespace shipshape::testing {
 
 class FaultRelay {
  public:
-  enum class Fault { k503, kReset };
+  enum class Fault { k503, k401, kReset };
   struct Rule {
     std::string method;         // "PUT"
     std::string path_contains;  // "/manifests/"
     Fault fault = Fault::k503;
     int times = 1;
+    std::string www_authenticate;  // k401: the challenge, as the registry would send it
   };
   explicit FaultRelay(unsigned short upstream_port);
   ~FaultRelay();
@@ -34,7 +36,7 @@ class FaultRelay {
  private:
   void acceptLoop();
   void serve(int client);
-  bool takeFault(const std::string& method, const std::string& path, Fault* fault);
+  bool takeFault(const std::string& method, const std::string& path, Rule* fault);
 
   unsigned short upstream_port_;
   int listen_fd_ = -1;

@@ -198,6 +198,9 @@ function renderCharts() {
   for (const metric of ['cpu', 'mem']) {
     const chart = state.charts[metric];
     chart.data.datasets = datasetsFor(metric, points);
+    // The time axis spans the data exactly (a linear scale would round it out to "nice" ticks).
+    chart.options.scales.x.min = points.length ? points[0].t : undefined;
+    chart.options.scales.x.max = points.length ? points[points.length - 1].t : undefined;
     chart.update('none');
     chart.canvas.dataset.points = String(state.points.length);
     chart.canvas.dataset.series = String(chart.data.datasets.length);
@@ -276,7 +279,7 @@ function timeline(i) {
                  detail: `${a.description}${a.outcome && a.outcome !== 'ok' ? ` — ${a.outcome}` : ''}${a.duration_ms ? ` (${duration(a.duration_ms)})` : ''}` });
   }
   if (i.resolved_at_ms) steps.push({ at: i.resolved_at_ms, what: 'recovered', detail: `after ${duration(i.time_to_recover_ms)}` });
-  const item = (s) => el('li', {}, el('span', { class: 'at', text: `${clock(s.at)} (+${duration(Math.max(0, s.at - i.started_at_ms))})` }),
+  const item = (s) => el('li', { value: steps.indexOf(s) + 1 }, el('span', { class: 'at', text: `${clock(s.at)} (+${duration(Math.max(0, s.at - i.started_at_ms))})` }),
     el('b', { text: s.what }), s.detail ? ` ${s.detail}` : '');
   // A long run of actions (a container restarted every few seconds) folds in the middle.
   if (steps.length <= 10) return el('ol', { class: 'timeline' }, steps.map(item));

@@ -398,6 +398,60 @@ TEST_F(TokenRegistry, APushThatCannotSucceedIsRefusedBeforeAnyAttemptAndOneThatC
   (void)runProcess({"/usr/bin/docker", "rmi", image}, writer.env());
 }
 
+TEST_F(TokenRegistry, ATokenThatExpiresMidPushIsRenewedFromTheHelperAndThePushCompletes) {
+  // The registry rejects the first blob upload's bearer token as expired (its own 401 and challenge, through
+  // the relay): what a CI push with a short-lived token meets halfway through a big image.
+  FaultRelay relay(registry_->port());
+  std::string challenge = "Bearer realm=\"" + issuer_->realm() + "\",service=\"" + issuer_->service() +
+                          "\",scope=\"repository:team/expiring:pull,push\",error=\"invalid_token\"";
+  ClientConfig config(json{{"credHelpers", {{relay.address(), "ci"}}}}.dump());
+  // The pipeline's helper: answers from the secrets manager, and counts how often it was asked.
+  std::string counter = config.dir() + "/asked";
+  config.addHelper("ci", "read server; echo x >> '" + counter +
+                             "'; echo '{\"ServerURL\":\"'$server'\",\"Username\":\"ci\",\"Secret\":\"" +
+                             std::string(kPassword) + "\"}'");
+  auto asked = [&] {
+    std::string text = readText(counter);
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  };
+  std::string image = relay.address() + "/team/expiring:1";
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "tag", SHIPSHAPE_TESTAPP_IMAGE, image}, config.env()).exit_code, 0);
+
+  // The docker CLI stops at the 401.
+  relay.addRule({.method = "PUT",
+                 .path_contains = "/blobs/uploads/",
+                 .fault = FaultRelay::Fault::k401,
+                 .times = 1,
+                 .www_authenticate = challenge});
+  auto plain = runProcess({"/usr/bin/docker", "push", image}, config.env(), 120s);
+  EXPECT_NE(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_NE((plain.out + plain.err).find("authentication required"), std::string::npos) << plain.out << plain.err;
+  ASSERT_EQ(relay.faultsInjected(), 1);
+
+  // Every blob commit of the first attempt meets the expired token (dockerd uploads layers in parallel and
+  // which of them the first one would hit is up to it); then the registry takes the renewed one.
+  relay.addRule({.method = "PUT",
+                 .path_contains = "/blobs/uploads/",
+                 .fault = FaultRelay::Fault::k401,
+                 .times = 3,
+                 .www_authenticate = challenge});
+  int before = asked();
+  auto pushed = runProcess({SHIPSHAPE_BINARY, "push", image, "--json", "--backoff", "200ms"}, config.env(), 180s);
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.out << pushed.err << registry_->log();
+  EXPECT_GE(relay.faultsInjected(), 2);
+  json result = json::parse(pushed.out);
+  EXPECT_EQ(result["outcome"], "pushed");
+  ASSERT_GE(result["attempts"].size(), 2u) << result.dump(2);
+  EXPECT_EQ(result["attempts"][0]["cause"], "auth") << result.dump(2);
+  EXPECT_TRUE(result["attempts"].back()["error"].is_null());
+  EXPECT_EQ(result["digest"], result["registry_digest"]);
+  // Asked for the check, before every attempt, and for the manifest's HEAD: fresh credentials for each retry.
+  EXPECT_EQ(asked() - before, static_cast<int>(result["attempts"].size()) + 2);
+  EXPECT_EQ(pushed.out.find(kPassword), std::string::npos);
+  EXPECT_EQ(pushed.err.find(kPassword), std::string::npos);
+  (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
+}
+
 // The metrics URL from the guardian's start-up line.
 std::string metricsUrl(const std::string& output) {
   auto at = output.find("metrics on http://");
