@@ -1,6 +1,8 @@
 #include "cli/credential_helper.h"
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <iterator>
 #include <string>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "registry/credential_store.h"
+#include "registry/token_refresh.h"
 
 namespace shipshape::cli {
 
@@ -27,6 +30,28 @@ std::string readStdin() {
 int failWith(const std::string& message) {
   std::printf("%s\n", message.c_str());
   return 1;
+}
+
+// An identity token past 75 % of its lifetime is traded for a new one, kept in the store (unless it comes from
+// an orchestrator's secret file, which is theirs to rotate) and answered. A failed refresh is said on stderr and
+// the current token answered: it is still valid for the rest of its lifetime.
+void renewIfDue(registry::CredentialStore& store, registry::StoredCredential& credential) {
+  if (credential.username != "<token>" ||
+      !registry::refreshDue(credential.secret, static_cast<std::int64_t>(std::time(nullptr)))) {
+    return;
+  }
+  auto renewed = registry::refreshIdentityToken(credential.server_url, credential.secret, std::chrono::seconds(10));
+  if (!renewed) {
+    std::fprintf(stderr, "docker-credential-shipshape: the identity token for %s is due for renewal, but: %s\n",
+                 credential.server_url.c_str(), renewed.error().describe().c_str());
+    return;
+  }
+  credential.secret = *renewed;
+  if (!credential.secret_file.empty()) return;
+  if (auto kept = store.store(credential); !kept) {
+    std::fprintf(stderr, "docker-credential-shipshape: renewed the identity token for %s but could not keep it: %s\n",
+                 credential.server_url.c_str(), kept.error().describe().c_str());
+  }
 }
 
 }  // namespace
@@ -61,6 +86,7 @@ int runCredentialHelper(int argc, char** argv) {
     auto found = store.get(server);
     if (!found) return failWith(found.error().describe());
     if (!*found) return failWith(kNotFound);
+    renewIfDue(store, **found);
     json out = {{"ServerURL", server}, {"Username", (*found)->username}, {"Secret", (*found)->secret}};
     std::printf("%s\n", out.dump().c_str());
     return 0;

@@ -90,6 +90,14 @@ std::optional<std::int64_t> jwtExpiry(std::string_view token) {
   return it->get<std::int64_t>();
 }
 
+std::optional<std::int64_t> jwtIssuedAt(std::string_view token) {
+  auto claims = jwtClaims(token);
+  if (!claims) return std::nullopt;
+  auto it = claims->find("iat");
+  if (it == claims->end() || !it->is_number()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
 std::optional<std::vector<std::string>> jwtActions(std::string_view token, std::string_view repository) {
   auto claims = jwtClaims(token);
   if (!claims) return std::nullopt;

@@ -26,6 +26,8 @@ Challenge parseChallenge(std::string_view header);
 
 // The JWT's `exp` (seconds since the epoch) when `token` is a JWS compact token carrying one.
 std::optional<std::int64_t> jwtExpiry(std::string_view token);
+// Its `iat` (seconds since the epoch), likewise.
+std::optional<std::int64_t> jwtIssuedAt(std::string_view token);
 
 // The actions the JWT's `access` claim grants on `repository` (empty when it is not a JWT or grants none).
 std::optional<std::vector<std::string>> jwtActions(std::string_view token, std::string_view repository);

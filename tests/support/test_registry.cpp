@@ -108,6 +108,11 @@ std::string TokenIssuer::certificatePem() const {
   return pem;
 }
 
+std::size_t TokenIssuer::refreshesServed() const {
+  std::lock_guard lock(mu_);
+  return refreshes_;
+}
+
 std::size_t TokenIssuer::requestsServed() const {
   std::lock_guard lock(mu_);
   return served_;
@@ -115,11 +120,6 @@ std::size_t TokenIssuer::requestsServed() const {
 
 std::string TokenIssuer::makeJwt(std::chrono::seconds lifetime, const std::string& subject,
                                  const std::vector<std::string>& actions, const std::string& repository) const {
-  unsigned char* der = nullptr;
-  int der_len = i2d_X509(keys_->cert, &der);
-  std::string x5c = base64Encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_len)));
-  OPENSSL_free(der);
-  json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"x5c", json::array({x5c})}};
   static std::atomic<int> counter{0};
   std::int64_t t = now();
   json claims = {{"iss", issuer_},
@@ -133,6 +133,29 @@ std::string TokenIssuer::makeJwt(std::chrono::seconds lifetime, const std::strin
   if (!repository.empty()) {
     claims["access"].push_back({{"type", "repository"}, {"name", repository}, {"actions", actions}});
   }
+  return sign(claims);
+}
+
+std::string TokenIssuer::makeRefreshToken(const std::string& subject, std::chrono::seconds issued_ago,
+                                          std::chrono::seconds lifetime) const {
+  static std::atomic<int> counter{0};
+  std::int64_t issued = now() - issued_ago.count();
+  json claims = {{"iss", issuer_},
+                 {"sub", subject},
+                 {"aud", service_},
+                 {"iat", issued},
+                 {"exp", issued + lifetime.count()},
+                 {"jti", "refresh-" + std::to_string(counter++)},
+                 {"refresh", true}};
+  return sign(claims);
+}
+
+std::string TokenIssuer::sign(const json& claims) const {
+  unsigned char* der = nullptr;
+  int der_len = i2d_X509(keys_->cert, &der);
+  std::string x5c = base64Encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_len)));
+  OPENSSL_free(der);
+  json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"x5c", json::array({x5c})}};
   std::string signing_input = base64Url(header.dump()) + "." + base64Url(claims.dump());
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->key);
@@ -147,9 +170,70 @@ std::string TokenIssuer::makeJwt(std::chrono::seconds lifetime, const std::strin
   return signing_input + "." + base64Url(sig);
 }
 
+namespace {
+
+// The scope's repository and the actions of `user` it asks for.
+std::pair<std::string, std::vector<std::string>> grant(const std::string& scope, const std::vector<std::string>& has) {
+  std::string repository;
+  std::vector<std::string> granted;
+  if (scope.starts_with("repository:")) {
+    std::string rest = scope.substr(11);
+    repository = rest.substr(0, rest.rfind(':'));
+    std::string asked = rest.substr(rest.rfind(':') + 1);
+    for (const auto& action : has) {
+      if (("," + asked + ",").find("," + action + ",") != std::string::npos) granted.push_back(action);
+    }
+  }
+  return {repository, granted};
+}
+
+}  // namespace
+
+// OAuth2 as dockerd speaks it to a token server: grant_type=password (with access_type=offline: `docker
+// login`, which keeps the refresh token as the identity token) or grant_type=refresh_token (every later use).
+Reply TokenIssuer::handleOAuth(const ReceivedRequest& request) {
+  const std::string denied = R"({"error":"invalid_grant"})";
+  auto form = parseQuery("?" + request.body);
+  std::string subject;
+  User user;
+  {
+    std::lock_guard lock(mu_);
+    ++served_;
+    if (form["grant_type"] == "password") {
+      auto it = users_.find(form["username"]);
+      if (it == users_.end() || it->second.password != form["password"]) return {401, {}, denied};
+      subject = it->first;
+      user = it->second;
+    } else if (form["grant_type"] == "refresh_token") {
+      // One of ours, marked as a refresh token, not expired, for a user that still exists.
+      std::string token = form["refresh_token"];
+      auto middle = token.substr(token.find('.') + 1);
+      middle = middle.substr(0, middle.find('.'));
+      auto claims = json::parse(base64Decode(middle).value_or("{}"), nullptr, false);
+      if (!claims.is_object() || !claims.value("refresh", false) || claims.value("exp", std::int64_t{0}) <= now()) {
+        return {401, {}, denied};
+      }
+      auto it = users_.find(claims.value("sub", ""));
+      if (it == users_.end()) return {401, {}, denied};
+      subject = it->first;
+      user = it->second;
+      ++refreshes_;
+    } else {
+      return {400, {}, R"({"error":"unsupported_grant_type"})"};
+    }
+  }
+  auto [repository, granted] = grant(form["scope"], user.actions);
+  json body = {{"access_token", makeJwt(lifetime_, subject, granted, repository)}, {"expires_in", lifetime_.count()}};
+  if (form["access_type"] == "offline" || form["grant_type"] == "refresh_token") {
+    body["refresh_token"] = makeRefreshToken(subject, std::chrono::seconds(0), refresh_lifetime_);
+  }
+  return {200, {"Content-Type: application/json"}, body.dump()};
+}
+
 Reply TokenIssuer::handle(const ReceivedRequest& request) {
   const std::string denied = R"({"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]})";
   if (!request.path.starts_with("/token")) return {404, {}, "not found"};
+  if (request.method == "POST") return handleOAuth(request);
   auto query = parseQuery(request.path);
   auto auth = request.headers.find("authorization");
   if (auth == request.headers.end() || !auth->second.starts_with("Basic ")) return {401, {}, denied};
@@ -173,16 +257,7 @@ Reply TokenIssuer::handle(const ReceivedRequest& request) {
     if (claims.is_object() && claims.value("exp", std::int64_t{0}) <= now()) return {401, {}, denied};
   }
   // scope=repository:NAME:pull,push -> grant what the user has of what was asked.
-  std::string repository;
-  std::vector<std::string> granted;
-  if (auto scope = query.find("scope"); scope != query.end() && scope->second.starts_with("repository:")) {
-    std::string rest = scope->second.substr(11);
-    repository = rest.substr(0, rest.rfind(':'));
-    std::string asked = rest.substr(rest.rfind(':') + 1);
-    for (const auto& action : user.actions) {
-      if (("," + asked + ",").find("," + action + ",") != std::string::npos) granted.push_back(action);
-    }
-  }
+  auto [repository, granted] = grant(query["scope"], user.actions);
   std::string token = makeJwt(lifetime_, name, granted, repository);
   json body = {{"token", token}, {"access_token", token}, {"expires_in", lifetime_.count()}};
   return {200, {"Content-Type: application/json"}, body.dump()};

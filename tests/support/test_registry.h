@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "support/http_receiver.h"
 #include "support/process.h"
 #include "support/scoped.h"
@@ -38,10 +40,18 @@ class TokenIssuer {
   // A signed JWT with `exp` = now + lifetime (negative: already expired) and the given access.
   std::string makeJwt(std::chrono::seconds lifetime, const std::string& subject,
                       const std::vector<std::string>& actions_on_all = {}, const std::string& repository = "") const;
+  // An OAuth2 refresh token (docker's "identity token") for `subject`, issued `issued_ago` ago.
+  std::string makeRefreshToken(const std::string& subject, std::chrono::seconds issued_ago,
+                               std::chrono::seconds lifetime) const;
+  // The lifetime of the refresh tokens the OAuth flow hands out.
+  void setRefreshLifetime(std::chrono::seconds lifetime) { refresh_lifetime_ = lifetime; }
   std::size_t requestsServed() const;
+  std::size_t refreshesServed() const;  // grant_type=refresh_token answered
 
  private:
   Reply handle(const ReceivedRequest& request);
+  Reply handleOAuth(const ReceivedRequest& request);
+  std::string sign(const nlohmann::json& claims) const;
   struct Keys;
   std::unique_ptr<Keys> keys_;
   std::string service_, issuer_ = "shipshape-test-issuer";
@@ -49,6 +59,8 @@ class TokenIssuer {
   mutable std::mutex mu_;
   std::map<std::string, User> users_;
   std::size_t served_ = 0;
+  std::size_t refreshes_ = 0;  // guarded by mu_
+  std::chrono::seconds refresh_lifetime_{3600};
   std::unique_ptr<HttpReceiver> server_;  // last: stopped first, while the keys and users it reads still exist
 };
 

@@ -452,6 +452,59 @@ TEST_F(TokenRegistry, ATokenThatExpiresMidPushIsRenewedFromTheHelperAndThePushCo
   (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
 }
 
+TEST_F(TokenRegistry, AnIdentityTokenPastThreeQuartersOfItsLifeIsRenewedByTheHelperAndWorksForDockerPush) {
+  ClientConfig config(json{{"credHelpers", {{registry_->address(), "shipshape"}}}}.dump());
+  config.addShipshapeHelper();
+  std::string helper = config.dir() + "/bin/docker-credential-shipshape";
+  auto storeToken = [&](const std::string& token) {
+    json entry = {{"ServerURL", registry_->address()}, {"Username", "<token>"}, {"Secret", token}};
+    return runProcess({helper, "store"}, config.env(), 10s, entry.dump()).exit_code;
+  };
+  auto get = [&] { return runProcess({helper, "get"}, config.env(), 30s, registry_->address() + "\n"); };
+
+  // 30 % of its life gone: answered as it is, the token endpoint not asked.
+  std::string young = issuer_->makeRefreshToken("ci", 30s, 100s);
+  ASSERT_EQ(storeToken(young), 0);
+  std::size_t refreshes = issuer_->refreshesServed();
+  auto first = get();
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(json::parse(first.out)["Secret"], young);
+  EXPECT_EQ(issuer_->refreshesServed(), refreshes);
+
+  // 80 % gone: traded at the token endpoint for a new one, which is kept and answered from then on.
+  std::string old = issuer_->makeRefreshToken("ci", 80s, 100s);
+  ASSERT_EQ(storeToken(old), 0);
+  auto renewed = get();
+  ASSERT_EQ(renewed.exit_code, 0) << renewed.out << renewed.err;
+  json answer = json::parse(renewed.out);
+  EXPECT_EQ(answer["Username"], "<token>");
+  std::string fresh = answer["Secret"];
+  EXPECT_NE(fresh, old);
+  EXPECT_EQ(issuer_->refreshesServed(), refreshes + 1);
+  std::string stored = readText(config.credentialsDir() + "/credentials.json");
+  EXPECT_NE(stored.find(fresh), std::string::npos);
+  EXPECT_EQ(stored.find(old), std::string::npos) << "the old token is not kept";
+  EXPECT_EQ(json::parse(get().out)["Secret"], fresh) << "a fresh token is not refreshed again";
+  EXPECT_EQ(issuer_->refreshesServed(), refreshes + 1);
+
+  // The renewed token is what plain docker push authenticates with (dockerd's own refresh_token grant).
+  std::string image = registry_->address() + "/team/renewed:1";
+  ASSERT_EQ(runProcess({"/usr/bin/docker", "tag", SHIPSHAPE_TESTAPP_IMAGE, image}, config.env()).exit_code, 0);
+  auto push = runProcess({"/usr/bin/docker", "push", image}, config.env(), 120s);
+  EXPECT_EQ(push.exit_code, 0) << push.out << push.err << registry_->log();
+  EXPECT_GE(issuer_->refreshesServed(), refreshes + 2) << "dockerd used the identity token";
+  (void)runProcess({"/usr/bin/docker", "rmi", image}, config.env());
+
+  // A token the endpoint refuses to renew is still answered (valid for the rest of its life), and said why.
+  std::string foreign = issuer_->makeRefreshToken("nobody", 90s, 100s);
+  ASSERT_EQ(storeToken(foreign), 0);
+  auto refused = get();
+  EXPECT_EQ(refused.exit_code, 0) << refused.out << refused.err;
+  EXPECT_EQ(json::parse(refused.out)["Secret"], foreign);
+  EXPECT_NE(refused.err.find("due for renewal"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find(foreign), std::string::npos) << "the token is never printed on stderr";
+}
+
 // The metrics URL from the guardian's start-up line.
 std::string metricsUrl(const std::string& output) {
   auto at = output.find("metrics on http://");

@@ -7,6 +7,7 @@
 #include "registry/credentials.h"
 #include "registry/docker_config.h"
 #include "registry/push.h"
+#include "registry/token_refresh.h"
 #include "support/scoped.h"
 
 #include <filesystem>
@@ -51,6 +52,19 @@ TEST(Jwt, ExpiryAndActions) {
   EXPECT_TRUE(jwtActions(token, "other")->empty());
   EXPECT_FALSE(jwtExpiry("not-a-jwt"));
   EXPECT_FALSE(jwtExpiry("a.%%%.c"));
+}
+
+TEST(Jwt, AnIdentityTokenIsDueForRenewalAtThreeQuartersOfItsLifetime) {
+  std::string token = jwt(R"({"iat":1000,"exp":2000})");
+  EXPECT_EQ(jwtIssuedAt(token), 1000);
+  EXPECT_FALSE(refreshDue(token, 1000));
+  EXPECT_FALSE(refreshDue(token, 1749));
+  EXPECT_TRUE(refreshDue(token, 1750));
+  EXPECT_TRUE(refreshDue(token, 5000)) << "past its expiry it is still worth asking";
+  EXPECT_TRUE(refreshDue(token, 1500, 0.5));
+  EXPECT_FALSE(refreshDue(jwt(R"({"exp":2000})"), 1999)) << "no iat: the lifetime is unknown";
+  EXPECT_FALSE(refreshDue(jwt(R"({"iat":2000,"exp":2000})"), 2001));
+  EXPECT_FALSE(refreshDue("an-opaque-token", 1 << 30));
 }
 
 TEST(TokenResponse, ExpiryFromJwtElseExpiresInElseSixtySeconds) {
