@@ -249,13 +249,15 @@ TEST_F(VolumesTest, AKilledBackupLeavesNothingThatLooksWholeAndThePreviousIntact
   SS_ASSERT_OK(previous);
   SS_EXPECT_OK(volumes::verifyBackup(*previous));
   // The helper the killed process left behind (created, never started) holds the volume "in use" until
-  // the next guardian start removes it: its maker's pid is gone.
+  // the next guardian start removes it: its maker's pid is gone. (Another test's guardian starting in
+  // parallel is such a start too, and may remove it first: either way it goes.)
   auto helpers = [&] {
     auto found = client().listContainers({.all = true, .filters = {{"label", {"shipshape.volume=" + volume_big}}}});
     return found ? found->size() : 0;
   };
-  EXPECT_EQ(helpers(), 1u);
-  EXPECT_GE(volumes::removeOrphanedHelpers(client()), 1u);
+  std::size_t left = helpers();
+  EXPECT_LE(left, 1u);
+  (void)volumes::removeOrphanedHelpers(client());  // counts every orphan on the engine, not only this test's
   EXPECT_EQ(helpers(), 0u);
 }
 
