@@ -90,6 +90,16 @@ class GuardianVolumes : public DockerTest {
     return out;
   }
   // The anonymous volume a container mounts at `path`.
+  // Every volume `container` mounts goes at TearDown, with any keeper a guardian made for it: testapp's own
+  // declared VOLUME /data is an anonymous volume of every such container too (a database's second volume).
+  void trackVolumes(const std::string& container) {
+    if (auto inspected = client().inspectContainer(container)) {
+      for (const auto& m : inspected->mounts) {
+        if (m.type == "volume") kept_volumes_.push_back(m.name);
+      }
+    }
+  }
+
   std::string anonymousVolume(const std::string& container, const std::string& path) {
     auto inspected = client().inspectContainer(container);
     if (!inspected) return "";
@@ -193,6 +203,7 @@ TEST_F(GuardianVolumes, ARemovedDatabaseKeepsItsAnonymousVolumeUntilItIsMountedA
   spec.image = repo + ":" + tag;
   spec.mounts.push_back({"volume", "", "/var/lib/postgresql/data", false});
   std::string db = runTestapp("db", spec);
+  trackVolumes(db);
   std::string volume = anonymousVolume(db, "/var/lib/postgresql/data");
   ASSERT_EQ(volume.size(), 64u);
   kept_volumes_.push_back(volume);
@@ -225,6 +236,7 @@ TEST_F(GuardianVolumes, ARemovedDatabaseKeepsItsAnonymousVolumeUntilItIsMountedA
   auto again = spec;
   again.mounts = {{"volume", volume, "/var/lib/postgresql/data", false}};
   std::string db2 = runTestapp("db2", again, /*start=*/false);
+  trackVolumes(db2);
   ASSERT_TRUE(eventually([&] { return !incident("data-at-risk", volume)["resolved_at"].is_null(); }, 10s))
       << watch.output();
   EXPECT_TRUE(eventually([&] { return keepersOf(volume).empty(); }, 5s));
@@ -233,6 +245,7 @@ TEST_F(GuardianVolumes, ARemovedDatabaseKeepsItsAnonymousVolumeUntilItIsMountedA
   SS_ASSERT_OK(client().removeContainer(db2, {.force = true}));
   auto gone_spec = spec;
   std::string db3 = runTestapp("db3", gone_spec);
+  trackVolumes(db3);
   std::string gone = anonymousVolume(db3, "/var/lib/postgresql/data");
   ASSERT_EQ(gone.size(), 64u);
   kept_volumes_.push_back(gone);
