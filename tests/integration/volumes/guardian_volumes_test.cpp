@@ -131,7 +131,7 @@ TEST_F(GuardianVolumes, ScheduledBackupsAreTakenPrunedTestRestoredAndMeasured) {
   spec.mounts.push_back({"volume", volume, "/fill", false});
   std::string filler = runTestapp("fill", spec, /*start=*/false);
   SS_ASSERT_OK(client().putArchive(filler, "/", makeTar({{"fill/a.txt", "alpha"}, {"fill/d/b.bin", "beta"}})));
-  SS_ASSERT_OK(client().removeContainer(filler, {.force = true}));
+  SS_ASSERT_OK(client().removeContainer(filler, {.force = true, .volumes = true}));  // and its anonymous /data
 
   // What a guardian killed during a test restore left: removed at start-up.
   std::string stale = "shipshape-restore-test-" + prefix() + "-stale";
