@@ -61,19 +61,17 @@ std::string releasesApi(const std::vector<store::ServiceRecord>& services,
     std::vector<store::Release> rows;
     if (auto r = releases.find(s.name); r != releases.end()) rows = r->second;
     std::reverse(rows.begin(), rows.end());  // the store lists oldest first
+    json rendered = json::parse(report::releasesJson(rows));
     json current = nullptr;
-    for (const auto& r : rows) {
-      if (r.outcome == store::kPromoted) {
-        current = json::parse(report::releasesJson({r}))[0];
+    for (const auto& r : rendered) {
+      if (r["outcome"] == store::kPromoted) {
+        current = r;
         break;
       }
     }
-    if (rows.size() > 20) rows.resize(20);
-    list.push_back({{"name", s.name},
-                    {"source", s.source},
-                    {"listen", s.listen},
-                    {"current", current},
-                    {"releases", json::parse(report::releasesJson(rows))}});
+    if (rendered.size() > 20) rendered.erase(rendered.begin() + 20, rendered.end());
+    list.push_back(
+        {{"name", s.name}, {"source", s.source}, {"listen", s.listen}, {"current", current}, {"releases", rendered}});
   }
   return json{{"services", list}}.dump();
 }

@@ -2,14 +2,13 @@
 
 #include "audit/live_collector.h"
 #include "dashboard/api.h"
-#include "docker/client.h"
 #include "rules/live_checks.h"
 #include "volumes/backup_catalog.h"
 
 namespace shipshape::dashboard {
 
 SlowSources::SlowSources(SlowSourcesOptions options, Clock clock)
-    : options_(std::move(options)), clock_(std::move(clock)) {
+    : options_(std::move(options)), clock_(std::move(clock)), client_(options_.endpoint) {
   findings_ = findingsApi({});
   backups_ = backupsApi(options_.backup_dir, {}, clock_());
   worker_ = std::thread([this] { work(); });
@@ -58,8 +57,7 @@ void SlowSources::work() {
 
 void SlowSources::refresh() {
   FindingsSnapshot snapshot;
-  docker::Client client(options_.endpoint);
-  if (auto live = audit::collectLive(client, &snapshot.input_errors)) {
+  if (auto live = audit::collectLive(client_, &snapshot.input_errors)) {
     snapshot.findings = rules::checkLive(*live);
   } else {
     snapshot.error = live.error().describe();

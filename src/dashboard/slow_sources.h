@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "docker/client.h"
 #include "docker/endpoint.h"
 
 namespace shipshape::dashboard {
@@ -41,6 +42,7 @@ class SlowSources {
 
   SlowSourcesOptions options_;
   Clock clock_;
+  docker::Client client_;  // the worker's alone (the API version is negotiated once)
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::string findings_, backups_;    // guarded by mu_

@@ -5,25 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "common/percent_encoding.h"
 #include "docker/parse.h"
 
 namespace shipshape::docker {
-
-std::string urlEncode(std::string_view text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string filtersJson(const Filters& filters) { return nlohmann::json(filters).dump(); }
 
@@ -42,7 +27,7 @@ struct Client::Call {
 
 namespace {
 
-std::string pathSegment(std::string_view id) { return urlEncode(id); }
+std::string pathSegment(std::string_view id) { return percentEncode(id); }
 
 ErrorCode codeForStatus(int status) {
   if (status == 404) return ErrorCode::kNotFound;
@@ -124,7 +109,7 @@ Result<std::string> Client::versionedTarget(const Call& c) {
     target += sep;
     target += k;
     target += '=';
-    target += urlEncode(v);
+    target += percentEncode(v);
     sep = '&';
   }
   return target;

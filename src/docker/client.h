@@ -192,8 +192,6 @@ class Client {
   std::optional<ApiVersion> version_;
 };
 
-// Percent-encodes a query value or path segment.
-std::string urlEncode(std::string_view text);
 // {"label":["a=b"]} as the `filters` query value.
 std::string filtersJson(const Filters& filters);
 

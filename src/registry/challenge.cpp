@@ -82,21 +82,22 @@ Challenge parseChallenge(std::string_view header) {
   return c;
 }
 
-std::optional<std::int64_t> jwtExpiry(std::string_view token) {
+namespace {
+
+// A numeric claim (seconds since the epoch for exp and iat).
+std::optional<std::int64_t> jwtTime(std::string_view token, const char* claim) {
   auto claims = jwtClaims(token);
   if (!claims) return std::nullopt;
-  auto it = claims->find("exp");
+  auto it = claims->find(claim);
   if (it == claims->end() || !it->is_number()) return std::nullopt;
   return it->get<std::int64_t>();
 }
 
-std::optional<std::int64_t> jwtIssuedAt(std::string_view token) {
-  auto claims = jwtClaims(token);
-  if (!claims) return std::nullopt;
-  auto it = claims->find("iat");
-  if (it == claims->end() || !it->is_number()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
+}  // namespace
+
+std::optional<std::int64_t> jwtExpiry(std::string_view token) { return jwtTime(token, "exp"); }
+
+std::optional<std::int64_t> jwtIssuedAt(std::string_view token) { return jwtTime(token, "iat"); }
 
 std::optional<std::vector<std::string>> jwtActions(std::string_view token, std::string_view repository) {
   auto claims = jwtClaims(token);

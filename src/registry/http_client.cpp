@@ -63,21 +63,6 @@ HttpResponse::Transport classify(CURLcode code) {
 
 }  // namespace
 
-std::string urlEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 HttpResponse httpRequest(const HttpRequest& request) {
   initCurl();
   HttpResponse response;

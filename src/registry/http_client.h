@@ -34,7 +34,4 @@ struct HttpResponse {
 
 HttpResponse httpRequest(const HttpRequest& request);
 
-// application/x-www-form-urlencoded / query escaping.
-std::string urlEncode(const std::string& text);
-
 }  // namespace shipshape::registry

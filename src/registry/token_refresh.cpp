@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "common/percent_encoding.h"
 #include "registry/challenge.h"
 #include "registry/check.h"
 #include "registry/docker_config.h"
@@ -39,8 +40,8 @@ Result<std::string> refreshIdentityToken(const std::string& server_url, const st
   const std::string realm = challenge.param("realm");
   HttpRequest post{.method = "POST", .url = realm, .timeout = timeout};
   post.headers.emplace_back("Content-Type: application/x-www-form-urlencoded");
-  post.body = "grant_type=refresh_token&client_id=shipshape&access_type=offline&refresh_token=" + urlEncode(token) +
-              "&service=" + urlEncode(challenge.param("service"));
+  post.body = "grant_type=refresh_token&client_id=shipshape&access_type=offline&refresh_token=" + percentEncode(token) +
+              "&service=" + percentEncode(challenge.param("service"));
   HttpResponse answer = httpRequest(post);
   if (answer.transport != HttpResponse::Transport::kOk) {
     return fail(ErrorCode::kUnreachable, realm + ": " + answer.transport_error);

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/percent_encoding.h"
+
 namespace shipshape::scan {
 namespace {
 
@@ -22,21 +24,6 @@ void eachLine(std::string_view text, F&& line) {
     if (nl == std::string_view::npos) break;
     text.remove_prefix(nl + 1);
   }
-}
-
-std::string percentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace

@@ -10,10 +10,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <thread>
 
 #include "common/log.h"
+#include "common/percent_encoding.h"
 
 namespace shipshape::serve {
 namespace {
@@ -49,22 +49,6 @@ std::string cookieValue(std::string_view header, std::string_view name) {
     header.remove_prefix(semi + 1);
   }
   return {};
-}
-
-// The token as a cookie value: every byte outside [A-Za-z0-9-._~] percent-encoded.
-std::string cookieEncode(const std::string& token) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : token) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string htmlEscape(std::string_view text) {
@@ -223,7 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!sameSecret(shared_->options.token, given->second)) return loginForm(401, "That is not the token.");
     return HttpReply{.status = 303,
                      .headers = {{"Location", "/"},
-                                 {"Set-Cookie", std::string(kCookieName) + "=" + cookieEncode(shared_->options.token) +
+                                 {"Set-Cookie", std::string(kCookieName) + "=" + percentEncode(shared_->options.token) +
                                                     "; Path=/; HttpOnly; SameSite=Strict"}}};
   }
 
@@ -280,28 +264,6 @@ struct HttpServer::Impl {
     });
   }
 };
-
-std::string percentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 std::map<std::string, std::string> parseQuery(std::string_view query) {
   std::map<std::string, std::string> out;

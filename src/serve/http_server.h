@@ -74,8 +74,6 @@ class HttpServer {
 Result<std::pair<std::string, unsigned short>> parseListenAddress(const std::string& text);
 bool isLoopback(const std::string& host);
 
-// "%2Fa+b" -> "/a b" (form encoding); a malformed escape is kept as it is.
-std::string percentDecode(std::string_view text);
 // "a=1&b=%20" -> {a: "1", b: " "}
 std::map<std::string, std::string> parseQuery(std::string_view query);
 

@@ -37,30 +37,14 @@ class GuardianVolumes : public DockerTest {
     fs::create_directories(state_dir_);
   }
   void TearDown() override {
-    // This test's containers go first: removing a stateful container is itself a destroy event, and any
-    // guardian on the engine (another test's, running in parallel) may keep its volume a moment later.
+    // The test's guardian has stopped by now (a local of the test body), so nothing makes new keepers.
     DockerTest::TearDown();
-    // Keepers and the volumes they held carry no test label (a guardian made them): remove them until none
-    // has been seen for 2 s (a guardian acts on a destroy event within its 250 ms loop turn).
-    auto removeKeepers = [&] {
-      bool found = false;
-      for (const auto& v : kept_volumes_) {
-        if (auto keepers = client().listContainers({.all = true, .filters = {{"label", {"shipshape.volume=" + v}}}})) {
-          for (const auto& k : *keepers) {
-            found = true;
-            (void)client().removeContainer(k.id, {.force = true});
-          }
-        }
+    // Keepers and the volumes they held carry no test label (the guardian made them).
+    for (const auto& v : kept_volumes_) {
+      if (auto keepers = client().listContainers({.all = true, .filters = {{"label", {"shipshape.volume=" + v}}}})) {
+        for (const auto& k : *keepers) (void)client().removeContainer(k.id, {.force = true});
       }
-      return found;
-    };
-    auto quiet_since = std::chrono::steady_clock::now();
-    (void)eventually(
-        [&] {
-          if (removeKeepers()) quiet_since = std::chrono::steady_clock::now();
-          return std::chrono::steady_clock::now() - quiet_since >= 2s;
-        },
-        10s);
+    }
     for (const auto& v : kept_volumes_) (void)client().removeVolume(v, true);
     fs::remove_all(state_dir_);
   }

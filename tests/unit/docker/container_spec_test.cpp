@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/percent_encoding.h"
 #include "docker/client.h"
 #include "docker/event_watcher.h"
 
@@ -52,9 +53,9 @@ TEST(ResourceUpdateJson, SendsOnlyWhatIsSet) {
 }
 
 TEST(UrlEncode, EscapesEverythingButUnreserved) {
-  EXPECT_EQ(urlEncode("a-b_c.d~e"), "a-b_c.d~e");
-  EXPECT_EQ(urlEncode("{\"label\":[\"a=b\"]}"), "%7B%22label%22%3A%5B%22a%3Db%22%5D%7D");
-  EXPECT_EQ(urlEncode("/data dir"), "%2Fdata%20dir");
+  EXPECT_EQ(percentEncode("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(percentEncode("{\"label\":[\"a=b\"]}"), "%7B%22label%22%3A%5B%22a%3Db%22%5D%7D");
+  EXPECT_EQ(percentEncode("/data dir"), "%2Fdata%20dir");
 }
 
 TEST(FiltersJson, UsesTheArrayForm) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 
+#include "common/percent_encoding.h"
 #include "support/docker_test_env.h"
 #include "support/http_get.h"
 
