@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/admit_command.h"
+#include "cli/lab_command.h"
 #include "cli/commands.h"
 #include "cli/credential_helper.h"
 #include "cli/registry_commands.h"
@@ -186,6 +187,8 @@ int run(int argc, char** argv) {
   scan_command.add(app);
   AdmitCommand admit_command;
   admit_command.add(app);
+  LabCommand lab_command;
+  lab_command.add(app);
 
   try {
     app.parse(argc, argv);
@@ -209,6 +212,7 @@ int run(int argc, char** argv) {
   if (auto code = registry_commands.run(global)) return toInt(*code);
   if (auto code = scan_command.run(global)) return toInt(*code);
   if (auto code = admit_command.run(global)) return toInt(*code);
+  if (auto code = lab_command.run(global)) return toInt(*code);
   if (ps->parsed()) return toInt(runPs(global, ps_options));
   if (audit->parsed()) return toInt(runAudit(global, audit_options));
   if (rules_cmd->parsed()) return toInt(runRules(rules_format));

@@ -1,0 +1,12 @@
+// One function per scenario; each stages, repairs, measures and fills its STAR report. They create
+// resources only through the LabContext's names and labels (or track them), so the runner can remove them all.
+#pragma once
+
+#include "lab/lab.h"
+#include "lab/lab_context.h"
+
+namespace shipshape::lab {
+
+ScenarioResult runDataLoss(LabContext& ctx);
+
+}  // namespace shipshape::lab
