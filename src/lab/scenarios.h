@@ -7,6 +7,7 @@
 
 namespace shipshape::lab {
 
+ScenarioResult runStarvation(LabContext& ctx);
 ScenarioResult runDataLoss(LabContext& ctx);
 
 }  // namespace shipshape::lab

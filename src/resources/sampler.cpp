@@ -51,7 +51,9 @@ Sampler::Sampler(docker::Client& client, SamplerOptions options)
 Sampler::~Sampler() = default;
 
 void Sampler::refresh() {
-  auto running = client_.listContainers({.all = false});
+  docker::ContainerListOptions list{.all = false};
+  if (!options_.only_label.empty()) list.filters = {{"label", {options_.only_label}}};
+  auto running = client_.listContainers(list);
   if (!running) {
     SHIPSHAPE_LOG(resources, warn, "listing containers: {}", running.error().describe());
     return;

@@ -66,6 +66,8 @@ struct SamplerOptions {
   int slow_every = 5;
   // Read host CPU and memory from this machine (false when the engine is remote: the numbers would be ours).
   bool host_is_engine = true;
+  // "key=value": only containers with this label are sampled (`shipshape lab` guards its own containers only).
+  std::string only_label;
 };
 
 class Sampler {
