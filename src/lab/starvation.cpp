@@ -17,10 +17,14 @@ namespace {
 constexpr auto kServeDeadline = std::chrono::seconds(30);
 constexpr auto kRepairDeadline = std::chrono::seconds(60);
 
-// Milliseconds of each request, `n` of them in a row (a failed one counts as the timeout).
+// Milliseconds of each request, `n` of them at a steady 50 per second — a client, not a second hog (a failed
+// request counts as the timeout).
 std::vector<double> latencies(const std::string& url, int n) {
   std::vector<double> out;
+  auto next = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
+    std::this_thread::sleep_until(next);  // pacing the client's rate
+    next += std::chrono::milliseconds(20);
     auto t0 = std::chrono::steady_clock::now();
     auto answer = httpCall("GET", url, "", std::chrono::seconds(2));
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -104,6 +108,7 @@ class Starvation {
         t.join();
       }
     } join{client_, batch, burner};
+    sampler.markDirty();  // what the guardian does on the engine's start event
     std::int64_t hog_at = nowMs();
     act("batch " + batch + " (no limits) burns " + std::to_string(cores) + " cores");
 
