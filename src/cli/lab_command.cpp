@@ -51,6 +51,7 @@ std::optional<ExitCode> LabCommand::run(const GlobalOptions& global) {
   lab::LabOptions options{.scenarios = scenarios_.empty() ? std::vector<std::string>{"all"} : scenarios_,
                           .keep = keep_,
                           .workload_image = image_,
+                          .docker_host = global.host,
                           .work_dir = work_dir_,
                           .stop = &g_lab_stop,
                           .say = [](const std::string& line) { std::fprintf(stderr, "lab: %s\n", line.c_str()); }};

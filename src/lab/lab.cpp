@@ -28,7 +28,7 @@ const std::vector<Entry>& entries() {
       {{"daemon-crash", "Daemon crash and overlay2 corruption", "15 min to recover the node"}, nullptr},
       {{"data-loss", "Data loss from an anonymous volume", "restored from backup \"within SLA\""}, runDataLoss},
       {{"root", "Root containers", "found by audit, by hand"}, nullptr},
-      {{"bad-deploy", "Failed rolling deployment", "3 min to roll back"}, nullptr},
+      {{"bad-deploy", "Failed rolling deployment", "3 min to roll back"}, runBadDeploy},
       {{"registry-auth", "Registry auth failure in CI", "20 min to fix the pipeline"}, nullptr},
   };
   return kEntries;

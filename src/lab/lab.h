@@ -19,6 +19,7 @@ struct LabOptions {
   std::vector<std::string> scenarios;  // names; "all" = every one
   bool keep = false;
   std::string workload_image = "shipshape/testapp:dev";
+  std::string docker_host;                   // -H / DOCKER_HOST, for components that open their own connection
   std::string work_dir;                      // backups and scratch files; a temporary directory when empty
   const std::atomic<bool>* stop = nullptr;   // Ctrl-C: the scenario stops at its next step, clean-up runs
   std::function<void(const std::string&)> say;  // progress lines (stderr)

@@ -9,5 +9,6 @@ namespace shipshape::lab {
 
 ScenarioResult runStarvation(LabContext& ctx);
 ScenarioResult runDataLoss(LabContext& ctx);
+ScenarioResult runBadDeploy(LabContext& ctx);
 
 }  // namespace shipshape::lab
