@@ -188,6 +188,10 @@ Result<void> PipedProcess::writeStdin(std::string_view data) {
   return {};
 }
 
+void PipedProcess::signal(int signal) {
+  if (!impl_->waited) ::kill(impl_->pid, signal);
+}
+
 void PipedProcess::closeStdin() {
   if (impl_->in >= 0) ::close(impl_->in);
   impl_->in = -1;

@@ -57,6 +57,8 @@ class PipedProcess {
   void closeStdin();
   // Up to `size` bytes of stdout (read_stdout only); 0 at its end. -1 on a read error.
   long readStdout(char* buffer, std::size_t size);
+  // Sends `signal` to the child (not its group), e.g. SIGTERM for a graceful stop before waitFor().
+  void signal(int signal);
   // Closes stdin, waits for the exit; returns the exit code (-1 for a signal).
   int wait();
   // wait() with a deadline: past it the child's whole group is killed and reaped, and nullopt returned.

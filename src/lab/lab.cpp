@@ -25,7 +25,7 @@ struct Entry {
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> kEntries = {
       {{"starvation", "Resource starvation", "10 min to restore service"}, runStarvation},
-      {{"daemon-crash", "Daemon crash and overlay2 corruption", "15 min to recover the node"}, nullptr},
+      {{"daemon-crash", "Daemon crash and overlay2 corruption", "15 min to recover the node"}, runDaemonCrash},
       {{"data-loss", "Data loss from an anonymous volume", "restored from backup \"within SLA\""}, runDataLoss},
       {{"root", "Root containers", "found by audit, by hand"}, nullptr},
       {{"bad-deploy", "Failed rolling deployment", "3 min to roll back"}, runBadDeploy},

@@ -10,5 +10,6 @@ namespace shipshape::lab {
 ScenarioResult runStarvation(LabContext& ctx);
 ScenarioResult runDataLoss(LabContext& ctx);
 ScenarioResult runBadDeploy(LabContext& ctx);
+ScenarioResult runDaemonCrash(LabContext& ctx);
 
 }  // namespace shipshape::lab

@@ -1,11 +1,11 @@
-#include "support/private_daemon.h"
+#include "lab/private_daemon.h"
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,22 +17,33 @@
 #include <thread>
 #include <vector>
 
+#include "common/process.h"
 #include "docker/client.h"
 
-extern char** environ;
-
-namespace shipshape::testing {
+namespace shipshape::lab {
 namespace {
 
 std::atomic<int> g_counter{0};
+
+// NAME=value strings of the minimal command environment, and the pointers execve wants (null-terminated).
+struct Environment {
+  std::vector<std::string> entries;
+  std::vector<char*> pointers;
+  Environment() {
+    for (const auto& [name, value] : minimalCommandEnvironment()) entries.push_back(name + "=" + value);
+    for (auto& e : entries) pointers.push_back(e.data());
+    pointers.push_back(nullptr);
+  }
+};
 
 // Runs argv (no shell) and returns its exit status.
 int runArgv(std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  Environment env;
   pid_t pid;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), env.pointers.data()) != 0) return -1;
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -57,7 +68,7 @@ PrivateDaemon::PrivateDaemon(std::vector<std::string> extra_args, bool private_p
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   std::string id = std::to_string(::getpid()) + "-" + std::to_string(g_counter.fetch_add(1));
   dir_ = "/tmp/ss-dockerd-" + id;
-  netns_ = "ss-test-" + id;
+  netns_ = "ss-dockerd-" + id;
   socket_ = dir_ + "/docker.sock";
   data_root_ = dir_ + "/data";
   exec_root_ = dir_ + "/exec";
@@ -103,7 +114,8 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
                                    "--data-root=" + data_root_,
                                    "--exec-root=" + exec_root_,
                                    "--pidfile=" + dir_ + "/docker.pid",
-                                   "-H", "unix://" + socket_,
+                                   "-H",
+                                   "unix://" + socket_,
                                    "--bridge=none",
                                    "--iptables=false",
                                    "--ip-masq=false"};
@@ -111,6 +123,7 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  Environment env;
   std::string ns_path = "/var/run/netns/" + netns_;
   // Everything the child needs is prepared before fork: it only calls async-signal-safe functions.
   int ns_fd = ::open(ns_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -134,7 +147,7 @@ Result<void> PrivateDaemon::start(std::chrono::milliseconds deadline) {
     ::setsid();
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), env.pointers.data());
     ::_exit(127);
   }
   ::close(ns_fd);
@@ -204,4 +217,4 @@ std::string PrivateDaemon::logTail(int lines) const {
   return out;
 }
 
-}  // namespace shipshape::testing
+}  // namespace shipshape::lab
