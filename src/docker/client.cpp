@@ -547,6 +547,22 @@ Result<void> Client::tagImage(std::string_view source, std::string_view repo, st
   return checkStatus(call(c), c.what).map([](const HttpResponse&) {});
 }
 
+Result<std::string> Client::commitContainer(std::string_view container, std::string_view repo, std::string_view tag,
+                                            const std::vector<std::string>& changes) {
+  Call c{.method = "POST", .path = "/commit", .what = "committing container " + std::string(container)};
+  c.query.emplace_back("container", std::string(container));
+  c.query.emplace_back("repo", std::string(repo));
+  c.query.emplace_back("tag", std::string(tag));
+  for (const auto& change : changes) c.query.emplace_back("changes", change);
+  auto response = checkStatus(call(c), c.what);
+  if (!response) return fail(response.error());
+  auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (!body.is_object() || !body.contains("Id") || !body["Id"].is_string()) {
+    return fail(ErrorCode::kProtocol, c.what + ": the engine's answer has no Id: " + response->body.substr(0, 200));
+  }
+  return body["Id"].get<std::string>();
+}
+
 Result<void> Client::exportImage(std::string_view reference, const ChunkSink& on_tar) {
   Call c{.path = "/images/" + std::string(reference) + "/get", .timeout = std::chrono::milliseconds(-1),
          .what = "exporting image " + std::string(reference)};

@@ -117,6 +117,10 @@ class Client {
   Result<std::string> inspectImageJson(std::string_view reference);  // as the daemon sent it
   Result<void> removeImage(std::string_view reference, bool force = false);
   Result<void> tagImage(std::string_view source, std::string_view repo, std::string_view tag);
+  // POST /commit: the container's filesystem changes as a new image REPO:TAG with Dockerfile `changes`
+  // applied to its config ("USER 0", "LABEL a=b"); returns the image ID.
+  Result<std::string> commitContainer(std::string_view container, std::string_view repo, std::string_view tag,
+                                      const std::vector<std::string>& changes = {});
   // GET /images/{name}/get: the image as a `docker save` tar, streamed to `on_tar`.
   Result<void> exportImage(std::string_view reference, const ChunkSink& on_tar);
   // POST /images/load: loads a `docker save` tar (no registry needed); fails with the daemon's message.

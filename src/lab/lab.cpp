@@ -27,7 +27,7 @@ const std::vector<Entry>& entries() {
       {{"starvation", "Resource starvation", "10 min to restore service"}, runStarvation},
       {{"daemon-crash", "Daemon crash and overlay2 corruption", "15 min to recover the node"}, runDaemonCrash},
       {{"data-loss", "Data loss from an anonymous volume", "restored from backup \"within SLA\""}, runDataLoss},
-      {{"root", "Root containers", "found by audit, by hand"}, nullptr},
+      {{"root", "Root containers", "found by audit, by hand"}, runRoot},
       {{"bad-deploy", "Failed rolling deployment", "3 min to roll back"}, runBadDeploy},
       {{"registry-auth", "Registry auth failure in CI", "20 min to fix the pipeline"}, nullptr},
   };
@@ -63,6 +63,11 @@ std::vector<std::string> cleanUp(docker::Client& client, const LabContext& ctx) 
     }
     auto rm = client.removeVolume(v, true);
     if (!rm && rm.error().code != ErrorCode::kNotFound) problems.push_back("volume " + v + ": " + rm.error().describe());
+  }
+  for (const auto& image : ctx.trackedImages()) {
+    auto rm = client.removeImage(image, true);
+    if (!rm && rm.error().code != ErrorCode::kNotFound)
+      problems.push_back("image " + image + ": " + rm.error().describe());
   }
   if (auto vols = client.listVolumes({{"label", {label}}})) {
     for (const auto& v : *vols) (void)client.removeVolume(v.name, true);

@@ -33,6 +33,9 @@ class LabContext {
   // A volume without the lab's label (anonymous ones, or made by a component) that must go at the end.
   void trackVolume(const std::string& name) { volumes_.insert(name); }
   const std::set<std::string>& trackedVolumes() const { return volumes_; }
+  // An image the scenario made, removed at the end.
+  void trackImage(const std::string& reference) { images_.insert(reference); }
+  const std::set<std::string>& trackedImages() const { return images_; }
 
   // The workload: created with the lab's labels and started; fails with the engine's message.
   docker::ContainerSpec workloadSpec() const;
@@ -44,7 +47,7 @@ class LabContext {
   docker::Client& client_;
   const LabOptions& options_;
   std::string run_id_, work_dir_;
-  std::set<std::string> volumes_;
+  std::set<std::string> volumes_, images_;
 };
 
 // Plain HTTP to a workload (libcurl); status 0 when nothing answered.

@@ -11,5 +11,6 @@ ScenarioResult runStarvation(LabContext& ctx);
 ScenarioResult runDataLoss(LabContext& ctx);
 ScenarioResult runBadDeploy(LabContext& ctx);
 ScenarioResult runDaemonCrash(LabContext& ctx);
+ScenarioResult runRoot(LabContext& ctx);
 
 }  // namespace shipshape::lab

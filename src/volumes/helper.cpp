@@ -1,7 +1,5 @@
 #include "volumes/helper.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <unistd.h>
 
 #include <signal.h>
@@ -15,45 +13,14 @@
 
 #include "common/log.h"
 #include "common/sha256.h"
+#include "volumes/small_tar.h"
 
 namespace shipshape::volumes {
 namespace {
 
-la_ssize_t appendTo(struct archive*, void* client, const void* buffer, size_t length) {
-  static_cast<std::string*>(client)->append(static_cast<const char*>(buffer), length);
-  return static_cast<la_ssize_t>(length);
-}
-
-struct TarFile {
-  std::string name;
-  std::string content;
-  bool directory = false;
-};
-
-// A plain ustar of `files`, in memory (they are a few hundred bytes).
-std::string tarOf(const std::vector<TarFile>& files) {
-  std::string out;
-  struct archive* a = archive_write_new();
-  archive_write_set_format_ustar(a);
-  archive_write_open(a, &out, nullptr, appendTo, nullptr);
-  for (const auto& f : files) {
-    struct archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, f.name.c_str());
-    archive_entry_set_filetype(e, f.directory ? AE_IFDIR : AE_IFREG);
-    archive_entry_set_perm(e, f.directory ? 0755 : 0644);
-    archive_entry_set_size(e, f.directory ? 0 : static_cast<la_int64_t>(f.content.size()));
-    archive_write_header(a, e);
-    if (!f.directory) archive_write_data(a, f.content.data(), f.content.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
-}
-
 // `docker save` layout: manifest.json, the config, one layer holding the mount point.
 std::string helperImageTar() {
-  std::string layer = tarOf({{"volume/", "", true}});
+  std::string layer = smallTar({{"volume/", "", true}});
   std::string layer_digest = Sha256::of(layer);
   nlohmann::json config = {
       {"architecture", "amd64"},
@@ -71,10 +38,10 @@ std::string helperImageTar() {
   std::string config_name = Sha256::of(config_text) + ".json";
   nlohmann::json manifest = nlohmann::json::array(
       {{{"Config", config_name}, {"RepoTags", {kHelperImage}}, {"Layers", {layer_digest + "/layer.tar"}}}});
-  return tarOf({{"manifest.json", manifest.dump(), false},
-                {config_name, config_text, false},
-                {layer_digest + "/", "", true},
-                {layer_digest + "/layer.tar", layer, false}});
+  return smallTar({{"manifest.json", manifest.dump(), false},
+                   {config_name, config_text, false},
+                   {layer_digest + "/", "", true},
+                   {layer_digest + "/layer.tar", layer, false}});
 }
 
 // Who made a helper: its pid and pid namespace, so that a later run can tell a helper whose maker was killed
