@@ -2,6 +2,7 @@
 // its JSON, the STAR report file, nothing of the run left behind, Ctrl-C cleaning up too.
 #include <csignal>
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -29,30 +30,46 @@ class Lab : public DockerTest {
   }
 };
 
-TEST_F(Lab, DataLossAndStarvationAreDetectedRepairedAndMeasuredAndNothingIsLeft) {
+TEST_F(Lab, EveryBuiltScenarioIsDetectedRepairedAndMeasuredAndNothingIsLeft) {
   ScopedTempDir dir("lab");
   std::string report = dir.path() + "/report.md";
-  auto run = runProcess({SHIPSHAPE_BINARY, "lab", "data-loss", "starvation", "--json", "--report", report,
-                         "--image", kTestappImage},
-                        {}, 240s);
+  auto run = runProcess({SHIPSHAPE_BINARY, "lab", "starvation", "daemon-crash", "data-loss", "root", "bad-deploy",
+                         "--json", "--report", report, "--image", kTestappImage},
+                        {}, 300s);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   json r = json::parse(run.out);
   EXPECT_TRUE(r["ok"].get<bool>());
-  ASSERT_EQ(r["scenarios"].size(), 2u);
+  ASSERT_EQ(r["scenarios"].size(), 5u);
+  std::map<std::string, json> by_name;
   for (const auto& s : r["scenarios"]) {
+    by_name[s["scenario"]] = s;
     EXPECT_EQ(s["status"], "repaired") << s.dump(2);
     EXPECT_TRUE(s["detected"].get<bool>());
-    EXPECT_GT(s["time_to_detect_ms"].get<std::int64_t>(), 0);
-    EXPECT_GT(s["time_to_recover_ms"].get<std::int64_t>(), 0);
+    EXPECT_GE(s["time_to_detect_ms"].get<std::int64_t>(), 0) << s.dump(2);
+    EXPECT_GE(s["time_to_recover_ms"].get<std::int64_t>(), 0) << s.dump(2);
     EXPECT_FALSE(s["actions"].empty());
   }
-  const json& loss = r["scenarios"][1]["scenario"] == "data-loss" ? r["scenarios"][1] : r["scenarios"][0];
+  const json& loss = by_name["data-loss"];
   EXPECT_EQ(loss["measurements"]["rows lost without shipshape"], "20 of 20") << loss.dump(2);
   EXPECT_EQ(loss["measurements"]["rows after restore"], "20 of 20") << loss.dump(2);
+  const json& deploy = by_name["bad-deploy"];
+  EXPECT_EQ(deploy["measurements"]["requests failed"], "0") << deploy.dump(2);
+  EXPECT_EQ(deploy["measurements"]["requests served by v3 (unhealthy)"], "0") << deploy.dump(2);
+  EXPECT_EQ(deploy["measurements"]["serving at the end"], "v2") << deploy.dump(2);
+  // The crash is seen from the broken event stream, well inside the guardian's 2 s promise.
+  EXPECT_LT(by_name["daemon-crash"]["time_to_detect_ms"].get<std::int64_t>(), 2000) << by_name["daemon-crash"].dump(2);
+  EXPECT_NE(by_name["root"]["measurements"]["image scan rules"].get<std::string>().find("SS412"), std::string::npos);
   std::string md = readText(report);
   EXPECT_NE(md.find("**Situation.**"), std::string::npos) << md;
   EXPECT_NE(md.find("**Result.**"), std::string::npos) << md;
   EXPECT_EQ(leftovers(r["run"]), 0u);
+  // The scenarios' own images and keep tags go too.
+  if (auto images = client().listImages()) {
+    for (const auto& image : *images) {
+      for (const auto& tag : image.repo_tags)
+        EXPECT_EQ(tag.find("shipshape-lab-" + r["run"].get<std::string>()), std::string::npos) << tag;
+    }
+  }
 }
 
 TEST_F(Lab, AScenarioNotBuiltYetIsSkippedNotPassed) {
