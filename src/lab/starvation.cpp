@@ -50,10 +50,12 @@ class Starvation {
   explicit Starvation(LabContext& ctx) : ctx_(ctx), client_(ctx.client()) {}
 
   ScenarioResult run() {
-    r_.situation = "A web container serves a steady client; a batch job in a container with no CPU or memory "
-                   "limit starts and burns every core of the host.";
-    r_.task = "Give the web its CPU back without a human: find the hog, limit it, and show the web's latency "
-              "before, during and after.";
+    r_.situation =
+        "A web container serves a steady client; a batch job in a container with no CPU or memory "
+        "limit starts and burns every core of the host.";
+    r_.task =
+        "Give the web its CPU back without a human: find the hog, limit it, and show the web's latency "
+        "before, during and after.";
     if (auto ok = stage(); !ok) return failed(ok.error());
     return r_;
   }
@@ -80,12 +82,13 @@ class Starvation {
 
     auto store = store::IncidentStore::open(ctx_.workDir() + "/starvation-state");
     if (!store) return fail(store.error());
-    resources::Sampler sampler(client_, {.host = resources::HostPaths::detect(),
-                                         .only_label = "shipshape.lab=" + ctx_.runId()});
+    resources::Sampler sampler(client_,
+                               {.host = resources::HostPaths::detect(), .only_label = "shipshape.lab=" + ctx_.runId()});
     guard::ResourceGuardOptions options;
     options.policy = guard::ResourcePolicy::kEnforce;
     options.starvation.window = std::chrono::seconds(3);
-    guard::ResourceGuard guard(client_, **store, options, nowMs, [&](const std::string& id) { sampler.markChanged(id); });
+    guard::ResourceGuard guard(client_, **store, options, nowMs,
+                               [&](const std::string& id) { sampler.markChanged(id); });
     (void)sampler.sample();  // the first sample only sets the baseline for rates
 
     if (auto id = ctx_.startWorkload(batch, ctx_.workloadSpec()); !id) return fail(id.error());
@@ -141,14 +144,17 @@ class Starvation {
       }
     }
     double after = p99(latencies(*web_url + "/", 200));
-    r_.measurements = {{"web p99 before", ms(before)}, {"web p99 during", ms(p99(during))},
-                       {"web p99 after", ms(after)}};
+    r_.measurements = {
+        {"web p99 before", ms(before)}, {"web p99 during", ms(p99(during))}, {"web p99 after", ms(after)}};
     act("web p99 after: " + ms(after));
     r_.status = r_.detected && r_.repaired ? ScenarioResult::Status::kRepaired : ScenarioResult::Status::kFailed;
-    r_.result = r_.repaired ? "The hog was found " + formatDurationMs(*r_.detect_ms) + " after it started and limited; "
-                                  "the host was healthy " + formatDurationMs(*r_.recover_ms) + " after detection. "
-                                  "Web p99 " + ms(before) + " before, " + ms(p99(during)) + " during, " + ms(after) +
-                                  " after."
+    r_.result = r_.repaired ? "The hog was found " + formatDurationMs(*r_.detect_ms) +
+                                  " after it started and limited; "
+                                  "the host was healthy " +
+                                  formatDurationMs(*r_.recover_ms) +
+                                  " after detection. "
+                                  "Web p99 " +
+                                  ms(before) + " before, " + ms(p99(during)) + " during, " + ms(after) + " after."
                             : std::string(r_.detected ? "Detected, but not repaired within 60 s."
                                                       : "Not detected within 60 s.");
     return {};

@@ -23,8 +23,10 @@ class Lab : public DockerTest {
   // Containers and volumes carrying the run's label, or named after it.
   std::size_t leftovers(const std::string& run) {
     std::size_t n = 0;
-    if (auto c = client().listContainers({.all = true, .filters = {{"label", {"shipshape.lab=" + run}}}})) n += c->size();
-    if (auto c = client().listContainers({.all = true, .filters = {{"name", {"shipshape-lab-" + run}}}})) n += c->size();
+    if (auto c = client().listContainers({.all = true, .filters = {{"label", {"shipshape.lab=" + run}}}}))
+      n += c->size();
+    if (auto c = client().listContainers({.all = true, .filters = {{"name", {"shipshape-lab-" + run}}}}))
+      n += c->size();
     if (auto v = client().listVolumes({{"name", {"shipshape-lab-" + run}}})) n += v->size();
     return n;
   }
