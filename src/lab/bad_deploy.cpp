@@ -4,12 +4,7 @@
 // take a request), v4 passes every gate and starts answering 500 after its 100th request (it must be switched
 // back to v2 at once). Counted from the client's side: requests failed, requests served by v3, 5xx answers.
 // Each version is the workload image with its own environment, as a configuration change ships.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -36,25 +31,6 @@ constexpr Version kVersions[] = {
     {"v3", "      HEALTH: fail\n", 2000},
     {"v4", "      ERRORS_AFTER_REQUESTS: \"100\"\n", 20000},
 };
-
-// A loopback port nothing listens on now (the proxy binds it a moment later).
-Result<int> freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return fail(ErrorCode::kIo, std::string("socket: ") + std::strerror(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  int err = errno;
-  ::close(fd);
-  if (port < 0) return fail(ErrorCode::kIo, std::string("bind 127.0.0.1:0: ") + std::strerror(err));
-  return port;
-}
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -131,7 +107,7 @@ class BadDeploy {
     auto image = client_.inspectImage(ctx_.options().workload_image);
     if (!image) return fail(image.error());
     image_id_ = image->id;
-    auto port = freePort();
+    auto port = freeLoopbackPort();
     if (!port) return fail(port.error());
     port_ = *port;
     url_ = "http://127.0.0.1:" + std::to_string(port_) + "/version";

@@ -29,7 +29,7 @@ const std::vector<Entry>& entries() {
       {{"data-loss", "Data loss from an anonymous volume", "restored from backup \"within SLA\""}, runDataLoss},
       {{"root", "Root containers", "found by audit, by hand"}, runRoot},
       {{"bad-deploy", "Failed rolling deployment", "3 min to roll back"}, runBadDeploy},
-      {{"registry-auth", "Registry auth failure in CI", "20 min to fix the pipeline"}, nullptr},
+      {{"registry-auth", "Registry auth failure in CI", "20 min to fix the pipeline"}, runRegistryAuth},
   };
   return kEntries;
 }

@@ -1,5 +1,12 @@
 #include "lab/lab_context.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "registry/http_client.h"
@@ -61,6 +68,24 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   auto r = registry::httpRequest({.method = method, .url = url, .body = body, .timeout = timeout});
   if (r.transport != registry::HttpResponse::Transport::kOk) return {};
   return {r.status, r.body};
+}
+
+Result<int> freeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(ErrorCode::kIo, std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  int err = errno;
+  ::close(fd);
+  if (port < 0) return fail(ErrorCode::kIo, std::string("bind 127.0.0.1:0: ") + std::strerror(err));
+  return port;
 }
 
 }  // namespace shipshape::lab

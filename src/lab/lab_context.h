@@ -50,6 +50,9 @@ class LabContext {
   std::set<std::string> volumes_, images_;
 };
 
+// A loopback port nothing listens on now, for a listener of the lab's that binds it a moment later.
+Result<int> freeLoopbackPort();
+
 // Plain HTTP to a workload (libcurl); status 0 when nothing answered.
 struct HttpAnswer {
   int status = 0;

@@ -12,5 +12,6 @@ ScenarioResult runDataLoss(LabContext& ctx);
 ScenarioResult runBadDeploy(LabContext& ctx);
 ScenarioResult runDaemonCrash(LabContext& ctx);
 ScenarioResult runRoot(LabContext& ctx);
+ScenarioResult runRegistryAuth(LabContext& ctx);
 
 }  // namespace shipshape::lab

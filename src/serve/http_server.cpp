@@ -186,6 +186,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest r;
     r.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) r.query = parseQuery(target.substr(question + 1));
+    auto authorization = request_[http::field::authorization];
+    r.authorization = std::string(authorization.data(), authorization.size());
     return r;
   }
 

@@ -26,6 +26,7 @@ namespace shipshape::serve {
 struct HttpRequest {
   std::string path;                          // without the query
   std::map<std::string, std::string> query;  // percent-decoded; the last of a repeated key wins
+  std::string authorization;                 // the Authorization header, as sent (a handler's own scheme)
 };
 
 struct HttpReply {

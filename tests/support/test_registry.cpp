@@ -7,9 +7,6 @@
 #include <fstream>
 #include <random>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
@@ -21,16 +18,6 @@ namespace shipshape::testing {
 using nlohmann::json;
 
 namespace {
-
-std::string base64Url(std::string_view bytes) {
-  std::string s = base64Encode(bytes);
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
 
 std::map<std::string, std::string> parseQuery(const std::string& path) {
   std::map<std::string, std::string> out;
@@ -63,29 +50,9 @@ std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 }  // namespace
 
-struct TokenIssuer::Keys {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  ~Keys() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-};
-
 TokenIssuer::TokenIssuer(std::string service, std::chrono::seconds token_lifetime)
-    : keys_(std::make_unique<Keys>()), service_(std::move(service)), lifetime_(token_lifetime) {
-  keys_->key = EVP_RSA_gen(2048);
-  keys_->cert = X509_new();
-  X509_set_version(keys_->cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(keys_->cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(keys_->cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(keys_->cert), 86400);
-  X509_set_pubkey(keys_->cert, keys_->key);
-  X509_NAME* name = X509_get_subject_name(keys_->cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("shipshape test issuer"),
-                             -1, -1, 0);
-  X509_set_issuer_name(keys_->cert, name);
-  X509_sign(keys_->cert, keys_->key, EVP_sha256());
+    : signer_(std::make_unique<lab::JwtSigner>(std::move(service), "shipshape-test-issuer")),
+      lifetime_(token_lifetime) {
   server_ = std::make_unique<HttpReceiver>([this](const ReceivedRequest& r) { return handle(r); });
 }
 
@@ -98,16 +65,6 @@ void TokenIssuer::addUser(const std::string& name, User user) {
 
 std::string TokenIssuer::realm() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/token"; }
 
-std::string TokenIssuer::certificatePem() const {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, keys_->cert);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return pem;
-}
-
 std::size_t TokenIssuer::refreshesServed() const {
   std::lock_guard lock(mu_);
   return refreshes_;
@@ -117,77 +74,6 @@ std::size_t TokenIssuer::requestsServed() const {
   std::lock_guard lock(mu_);
   return served_;
 }
-
-std::string TokenIssuer::makeJwt(std::chrono::seconds lifetime, const std::string& subject,
-                                 const std::vector<std::string>& actions, const std::string& repository) const {
-  static std::atomic<int> counter{0};
-  std::int64_t t = now();
-  json claims = {{"iss", issuer_},
-                 {"sub", subject},
-                 {"aud", service_},
-                 {"exp", t + lifetime.count()},
-                 {"nbf", t - 60},
-                 {"iat", t},
-                 {"jti", "jti-" + std::to_string(counter++)},
-                 {"access", json::array()}};
-  if (!repository.empty()) {
-    claims["access"].push_back({{"type", "repository"}, {"name", repository}, {"actions", actions}});
-  }
-  return sign(claims);
-}
-
-std::string TokenIssuer::makeRefreshToken(const std::string& subject, std::chrono::seconds issued_ago,
-                                          std::chrono::seconds lifetime) const {
-  static std::atomic<int> counter{0};
-  std::int64_t issued = now() - issued_ago.count();
-  json claims = {{"iss", issuer_},
-                 {"sub", subject},
-                 {"aud", service_},
-                 {"iat", issued},
-                 {"exp", issued + lifetime.count()},
-                 {"jti", "refresh-" + std::to_string(counter++)},
-                 {"refresh", true}};
-  return sign(claims);
-}
-
-std::string TokenIssuer::sign(const json& claims) const {
-  unsigned char* der = nullptr;
-  int der_len = i2d_X509(keys_->cert, &der);
-  std::string x5c = base64Encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_len)));
-  OPENSSL_free(der);
-  json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"x5c", json::array({x5c})}};
-  std::string signing_input = base64Url(header.dump()) + "." + base64Url(claims.dump());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, keys_->key);
-  std::size_t sig_len = 0;
-  EVP_DigestSign(ctx, nullptr, &sig_len, reinterpret_cast<const unsigned char*>(signing_input.data()),
-                 signing_input.size());
-  std::string sig(sig_len, '\0');
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
-                 reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size());
-  EVP_MD_CTX_free(ctx);
-  sig.resize(sig_len);
-  return signing_input + "." + base64Url(sig);
-}
-
-namespace {
-
-// The scope's repository and the actions of `user` it asks for.
-std::pair<std::string, std::vector<std::string>> grant(const std::string& scope, const std::vector<std::string>& has) {
-  std::string repository;
-  std::vector<std::string> granted;
-  if (scope.starts_with("repository:")) {
-    std::string rest = scope.substr(11);
-    repository = rest.substr(0, rest.rfind(':'));
-    std::string asked = rest.substr(rest.rfind(':') + 1);
-    for (const auto& action : has) {
-      if (("," + asked + ",").find("," + action + ",") != std::string::npos) granted.push_back(action);
-    }
-  }
-  return {repository, granted};
-}
-
-}  // namespace
 
 // OAuth2 as dockerd speaks it to a token server: grant_type=password (with access_type=offline: `docker
 // login`, which keeps the refresh token as the identity token) or grant_type=refresh_token (every later use).
@@ -206,10 +92,7 @@ Reply TokenIssuer::handleOAuth(const ReceivedRequest& request) {
       user = it->second;
     } else if (form["grant_type"] == "refresh_token") {
       // One of ours, marked as a refresh token, not expired, for a user that still exists.
-      std::string token = form["refresh_token"];
-      auto middle = token.substr(token.find('.') + 1);
-      middle = middle.substr(0, middle.find('.'));
-      auto claims = json::parse(base64Decode(middle).value_or("{}"), nullptr, false);
+      auto claims = lab::jwtClaims(form["refresh_token"]);
       if (!claims.is_object() || !claims.value("refresh", false) || claims.value("exp", std::int64_t{0}) <= now()) {
         return {401, {}, denied};
       }
@@ -222,10 +105,11 @@ Reply TokenIssuer::handleOAuth(const ReceivedRequest& request) {
       return {400, {}, R"({"error":"unsupported_grant_type"})"};
     }
   }
-  auto [repository, granted] = grant(form["scope"], user.actions);
-  json body = {{"access_token", makeJwt(lifetime_, subject, granted, repository)}, {"expires_in", lifetime_.count()}};
+  auto [repository, granted] = lab::grantScope(form["scope"], user.actions);
+  json body = {{"access_token", signer_->makeJwt(lifetime_, subject, granted, repository)},
+               {"expires_in", lifetime_.count()}};
   if (form["access_type"] == "offline" || form["grant_type"] == "refresh_token") {
-    body["refresh_token"] = makeRefreshToken(subject, std::chrono::seconds(0), refresh_lifetime_);
+    body["refresh_token"] = signer_->makeRefreshToken(subject, std::chrono::seconds(0), refresh_lifetime_);
   }
   return {200, {"Content-Type: application/json"}, body.dump()};
 }
@@ -250,24 +134,16 @@ Reply TokenIssuer::handle(const ReceivedRequest& request) {
     user = it->second;
   }
   // A password that is one of our JWTs (a CI job token) stops working at its exp.
-  if (std::count(password.begin(), password.end(), '.') == 2) {
-    auto middle = password.substr(password.find('.') + 1);
-    middle = middle.substr(0, middle.find('.'));
-    auto claims = json::parse(base64Decode(middle).value_or("{}"), nullptr, false);
-    if (claims.is_object() && claims.value("exp", std::int64_t{0}) <= now()) return {401, {}, denied};
-  }
+  if (lab::expiredJwtPassword(password)) return {401, {}, denied};
   // scope=repository:NAME:pull,push -> grant what the user has of what was asked.
-  auto [repository, granted] = grant(query["scope"], user.actions);
-  std::string token = makeJwt(lifetime_, name, granted, repository);
+  auto [repository, granted] = lab::grantScope(query["scope"], user.actions);
+  std::string token = signer_->makeJwt(lifetime_, name, granted, repository);
   json body = {{"token", token}, {"access_token", token}, {"expires_in", lifetime_.count()}};
   return {200, {"Content-Type: application/json"}, body.dump()};
 }
 
 TestRegistry::TestRegistry(const Options& options) {
-  port_ = freeLoopbackPort();
-  std::string config =
-      "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: " + (dir_ / "data") +
-      "\n  delete:\n    enabled: true\nhttp:\n  addr: " + options.listen_host + ":" + std::to_string(port_) + "\n";
+  std::string auth;
   if (!options.htpasswd.empty()) {
     // bcrypt, as the registry requires, by Apache's htpasswd (apache2-utils).
     std::string file = dir_ / "htpasswd";
@@ -275,21 +151,22 @@ TestRegistry::TestRegistry(const Options& options) {
       auto made = runProcess({"/usr/bin/htpasswd", "-Bbn", user, password});
       std::ofstream(file, std::ios::app) << made.out.substr(0, made.out.find('\n')) << "\n";
     }
-    config += "auth:\n  htpasswd:\n    realm: shipshape-test\n    path: " + file + "\n";
+    auth = "auth:\n  htpasswd:\n    realm: shipshape-test\n    path: " + file + "\n";
   } else if (options.issuer) {
     std::ofstream(dir_ / "issuer.pem") << options.issuer->certificatePem();
-    config += "auth:\n  token:\n    realm: " + options.issuer->realm() + "\n    service: " + options.issuer->service() +
-              "\n    issuer: " + options.issuer->issuer() + "\n    rootcertbundle: " + (dir_ / "issuer.pem") + "\n";
+    auth = "auth:\n  token:\n    realm: " + options.issuer->realm() + "\n    service: " + options.issuer->service() +
+           "\n    issuer: " + options.issuer->issuer() + "\n    rootcertbundle: " + (dir_ / "issuer.pem") + "\n";
   }
-  std::ofstream(dir_ / "config.yml") << config;
-  process_ = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{"/usr/bin/docker-registry", "serve", dir_ / "config.yml"});
-  up_ = httpGetWhenUp("http://" + address() + "/v2/", std::chrono::seconds(20)).has_value();
+  auto started =
+      lab::LoopbackRegistry::start({.dir = dir_.path(), .auth_yaml = auth, .listen_host = options.listen_host});
+  if (started) {
+    registry_ = std::move(*started);
+  } else {
+    error_ = started.error().describe();
+  }
 }
 
-TestRegistry::~TestRegistry() {
-  if (process_) (void)process_->stop(SIGTERM, std::chrono::seconds(10));
-}
+TestRegistry::~TestRegistry() = default;
 
 ClientConfig::ClientConfig(const std::string& config_json) {
   std::filesystem::create_directories(dir_ / "bin");

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/jwt_signer.h"
+#include "lab/loopback_registry.h"
 #include "support/http_receiver.h"
 #include "support/process.h"
 #include "support/scoped.h"
@@ -34,15 +36,19 @@ class TokenIssuer {
 
   void addUser(const std::string& name, User user);
   std::string realm() const;
-  const std::string& service() const { return service_; }
-  const std::string& issuer() const { return issuer_; }
-  std::string certificatePem() const;
+  const std::string& service() const { return signer_->service(); }
+  const std::string& issuer() const { return signer_->issuer(); }
+  std::string certificatePem() const { return signer_->certificatePem(); }
   // A signed JWT with `exp` = now + lifetime (negative: already expired) and the given access.
   std::string makeJwt(std::chrono::seconds lifetime, const std::string& subject,
-                      const std::vector<std::string>& actions_on_all = {}, const std::string& repository = "") const;
+                      const std::vector<std::string>& actions_on_all = {}, const std::string& repository = "") const {
+    return signer_->makeJwt(lifetime, subject, actions_on_all, repository);
+  }
   // An OAuth2 refresh token (docker's "identity token") for `subject`, issued `issued_ago` ago.
   std::string makeRefreshToken(const std::string& subject, std::chrono::seconds issued_ago,
-                               std::chrono::seconds lifetime) const;
+                               std::chrono::seconds lifetime) const {
+    return signer_->makeRefreshToken(subject, issued_ago, lifetime);
+  }
   // The lifetime of the refresh tokens the OAuth flow hands out.
   void setRefreshLifetime(std::chrono::seconds lifetime) { refresh_lifetime_ = lifetime; }
   std::size_t requestsServed() const;
@@ -51,10 +57,7 @@ class TokenIssuer {
  private:
   Reply handle(const ReceivedRequest& request);
   Reply handleOAuth(const ReceivedRequest& request);
-  std::string sign(const nlohmann::json& claims) const;
-  struct Keys;
-  std::unique_ptr<Keys> keys_;
-  std::string service_, issuer_ = "shipshape-test-issuer";
+  std::unique_ptr<lab::JwtSigner> signer_;
   std::chrono::seconds lifetime_;
   mutable std::mutex mu_;
   std::map<std::string, User> users_;
@@ -77,16 +80,15 @@ class TestRegistry {
   TestRegistry& operator=(const TestRegistry&) = delete;
 
   // "127.0.0.1:PORT"
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  unsigned short port() const { return port_; }
-  bool up() const { return up_; }
-  std::string log() const { return process_ ? process_->output() : ""; }
+  std::string address() const { return registry_ ? registry_->address() : "127.0.0.1:0"; }
+  unsigned short port() const { return registry_ ? static_cast<unsigned short>(registry_->port()) : 0; }
+  bool up() const { return registry_ != nullptr; }
+  std::string log() const { return registry_ ? registry_->log() : error_; }
 
  private:
   ScopedTempDir dir_{"registry"};
-  unsigned short port_ = 0;
-  bool up_ = false;
-  std::unique_ptr<BackgroundProcess> process_;
+  std::unique_ptr<lab::LoopbackRegistry> registry_;
+  std::string error_;
 };
 
 // A DOCKER_CONFIG directory holding `config_json`, and PATH entries for test credential helpers.
