@@ -57,11 +57,18 @@ function clock(ms) {
   return clockFormat.format(ms);
 }
 
-// A stable colour per container ID.
+// One colour per container, distinct from every other on the page: a hash of the ID put two containers on
+// nearly the same hue often enough to make the stacked chart unreadable. Colours are handed out in order of
+// first sight (the host API lists containers sorted), from a palette of well-separated hues, then by the
+// golden angle; a container keeps its colour while the page is open.
+const palette = [210, 30, 130, 350, 270, 55, 180, 300, 95, 240];
+const colourOf = new Map(); // id -> hue
 function colour(id, alpha) {
-  let h = 0;
-  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `hsla(${h % 360}, 62%, 48%, ${alpha})`;
+  if (!colourOf.has(id)) {
+    const n = colourOf.size;
+    colourOf.set(id, n < palette.length ? palette[n] : Math.round((n * 137.508) % 360));
+  }
+  return `hsla(${colourOf.get(id)}, 62%, 48%, ${alpha})`;
 }
 
 function showProblem(text) {
@@ -233,7 +240,10 @@ function renderContainers() {
 }
 
 function mergeContainers(list) {
-  for (const c of list) state.containers.set(c.id, c);
+  for (const c of list) {
+    state.containers.set(c.id, c);
+    colour(c.id, 1);  // hand out colours in the API's order
+  }
 }
 
 function trimWindow() {
