@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -152,9 +153,10 @@ class Session : public std::enable_shared_from_this<Session> {
     bool tried_standby = false;
     // The connection's relay buffer: one allocation per connection, not a 16 KiB frame per request.
     char* const chunk = chunk_.get();
+    // A request without a body (the common case) goes out as one write of its header's bytes.
+    if (!has_body) serializeHeader(req.base(), header_out_);
     for (int attempt = 0;; ++attempt) {
       beast::error_code ec;
-      http::serializer<true, http::buffer_body> request_writer{req};
       conn = upgrade ? nullptr : ctx_.pool.take(upstream);
       pooled = conn != nullptr;
       if (!conn) conn = co_await connect(upstream, ec);
@@ -175,33 +177,40 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       // Send the request, streaming its body from the client.
       bool sent = true;
-      do {
-        if (!parser.is_done()) {
-          req.body().data = chunk;
-          req.body().size = kChunk;
-          client_.expires_after(ctx_.options.idle_timeout);
-          co_await http::async_read(client_, client_buffer_, parser, withError(ec));
-          if (ec == http::error::need_buffer) ec = {};
-          if (ec) {  // the client went away mid-body
-            upstream->finish(499, elapsed(), false);
-            co_return false;
-          }
-          req.body().size = kChunk - req.body().size;
-          req.body().data = chunk;
-          req.body().more = !parser.is_done();
-        } else {
-          req.body().data = nullptr;
-          req.body().size = 0;
-          req.body().more = false;
-        }
+      if (!has_body) {
         conn->expires_after(ctx_.options.response_timeout);
-        co_await http::async_write(*conn, request_writer, withError(ec));
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) {
-          sent = false;
-          break;
-        }
-      } while (!parser.is_done() && !request_writer.is_done());
+        co_await asio::async_write(*conn, asio::buffer(header_out_), withError(ec));
+        sent = !ec;
+      } else {
+        http::serializer<true, http::buffer_body> request_writer{req};
+        do {
+          if (!parser.is_done()) {
+            req.body().data = chunk;
+            req.body().size = kChunk;
+            client_.expires_after(ctx_.options.idle_timeout);
+            co_await http::async_read(client_, client_buffer_, parser, withError(ec));
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) {  // the client went away mid-body
+              upstream->finish(499, elapsed(), false);
+              co_return false;
+            }
+            req.body().size = kChunk - req.body().size;
+            req.body().data = chunk;
+            req.body().more = !parser.is_done();
+          } else {
+            req.body().data = nullptr;
+            req.body().size = 0;
+            req.body().more = false;
+          }
+          conn->expires_after(ctx_.options.response_timeout);
+          co_await http::async_write(*conn, request_writer, withError(ec));
+          if (ec == http::error::need_buffer) ec = {};
+          if (ec) {
+            sent = false;
+            break;
+          }
+        } while (!parser.is_done() && !request_writer.is_done());
+      }
       if (!sent) {
         // A pooled connection the upstream had just closed: a fresh one is safe for a retriable request.
         if (pooled && retriable && attempt < 2) continue;
@@ -249,6 +258,45 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     res.keep_alive(client_keep);
     res.version(version);
+
+    if (!response_parser.chunked() && !response_parser.need_eof()) {
+      // No body or a Content-Length one: the header's bytes and what the header read already buffered of the
+      // body go out in one write, the rest is copied as it arrives.
+      std::uint64_t remaining = response_parser.is_done() ? 0 : response_parser.content_length_remaining().value_or(0);
+      serializeHeader(res.base(), header_out_);
+      const auto buffered = upstream_buffer.data();
+      const std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffered.size()));
+      const std::array<asio::const_buffer, 2> out{asio::buffer(header_out_), asio::buffer(buffered.data(), first)};
+      client_.expires_after(ctx_.options.idle_timeout);
+      co_await asio::async_write(client_, out, withError(ec));
+      if (ec) {
+        upstream->finish(status, elapsed(), false);
+        co_return false;
+      }
+      upstream_buffer.consume(first);
+      remaining -= first;
+      while (remaining > 0) {
+        conn->expires_after(ctx_.options.response_timeout);
+        std::size_t n = co_await conn->async_read_some(
+            asio::buffer(chunk, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kChunk))), withError(ec));
+        if (ec) {  // the upstream died mid-answer: the client cannot be told otherwise than by closing
+          upstream->finish(502, elapsed(), true);
+          co_return false;
+        }
+        remaining -= n;
+        client_.expires_after(ctx_.options.idle_timeout);
+        co_await asio::async_write(client_, asio::buffer(chunk, n), withError(ec));
+        if (ec) {
+          upstream->finish(status, elapsed(), false);
+          co_return false;
+        }
+      }
+      upstream->finish(status, elapsed(), false);
+      // Bytes beyond the answer would be the start of nothing we asked for: such a connection is not reused.
+      if (upstream_reusable && upstream_buffer.size() == 0 && !upstream->retired())
+        ctx_.pool.put(upstream, std::move(conn));
+      co_return client_keep;
+    }
 
     http::serializer<false, http::buffer_body> response_writer{res};
     do {
@@ -351,6 +399,7 @@ class Session : public std::enable_shared_from_this<Session> {
   RouteCache route_cache_;
   std::unique_ptr<char[]> chunk_ = std::make_unique<char[]>(kChunk);
   beast::flat_buffer upstream_buffer_;  // see forward()
+  std::string header_out_;              // a header's bytes (serializeHeader); keeps its capacity
   ThreadContext& ctx_;
   std::string client_ip_;
 };

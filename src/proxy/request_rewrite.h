@@ -68,4 +68,46 @@ void rewriteForUpstream(http::request<Body>& req, bool upgrade, const std::strin
   req.set("X-Forwarded-Proto", "http");
 }
 
+inline std::string& appendView(std::string& out, beast::string_view text) {
+  return out.append(text.data(), text.size());
+}
+
+// A header as bytes on the wire, the same bytes Beast's serializer writes for it, into `out` (cleared; its
+// capacity kept across requests). The request path writes headers this way when the body needs no framing of
+// its own (none, or a Content-Length one passed through as it is): Beast's serializer walks the header as a
+// chain of buffer views, which measured as a tenth of the proxy's user time per request.
+template <class Fields>
+void serializeHeader(const http::header<true, Fields>& h, std::string& out) {
+  out.clear();
+  const char version[] = {'H', 'T',
+                          'T', 'P',
+                          '/', static_cast<char>('0' + h.version() / 10 % 10),
+                          '.', static_cast<char>('0' + h.version() % 10)};
+  appendView(out, h.method_string()).append(" ");
+  appendView(out, h.target()).append(" ").append(version, 8).append("\r\n");
+  for (const auto& field : h)
+    appendView(appendView(out, field.name_string()).append(": "), field.value()).append("\r\n");
+  out.append("\r\n");
+}
+
+template <class Fields>
+void serializeHeader(const http::header<false, Fields>& h, std::string& out) {
+  out.clear();
+  const unsigned status = h.result_int();
+  beast::string_view reason = h.reason();
+  if (reason.empty()) reason = http::obsolete_reason(static_cast<http::status>(status));
+  const char version[] = {'H', 'T',
+                          'T', 'P',
+                          '/', static_cast<char>('0' + h.version() / 10 % 10),
+                          '.', static_cast<char>('0' + h.version() % 10),
+                          ' '};
+  out.append(version, 9);
+  char code[4] = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+                  static_cast<char>('0' + status % 10), ' '};
+  appendView(out.append(code, 4), reason).append("\r\n");
+  for (const auto& field : h)
+    appendView(appendView(out, field.name_string()).append(": "), field.value()).append("\r\n");
+  out.append("\r\n");
+}
+
 }  // namespace shipshape::proxy::detail

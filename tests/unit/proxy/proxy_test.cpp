@@ -178,6 +178,51 @@ TEST_F(ProxyTest, UpgradedConnectionsPassBytesThroughUntilClosed) {
   ::close(fd);
 }
 
+// Framing on one client connection: a HEAD answer has no body even when the upstream wrongly sends one (that
+// connection is then not reused), the next request's answer follows at once, and an HTTP/1.0 client without
+// keep-alive gets an HTTP/1.0 answer and the connection closed after its body.
+TEST_F(ProxyTest, HeadAnswersCarryNoBodyAndPipelinedRequestsKeepTheirFraming) {
+  LocalApp v1("v1");
+  auto up = v1.upstream();
+  proxy_->switchTo("web", up);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(base_.substr(base_.rfind(':') + 1))));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string requests =
+      "HEAD /version HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /version HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /status?code=404 HTTP/1.0\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, requests.data(), requests.size(), 0), static_cast<ssize_t>(requests.size()));
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GE(n, 0) << "no EOF after the HTTP/1.0 answer; got so far:\n" << got;
+    if (n == 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  const std::string head_answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n";
+  ASSERT_EQ(got.rfind(head_answer, 0), 0u) << got;
+  std::string rest = got.substr(head_answer.size());
+  // The next bytes are the GET's answer, not the HEAD's body.
+  EXPECT_EQ(rest.rfind(head_answer + "v1\n", 0), 0u) << got;
+  rest = rest.substr(std::min(rest.size(), head_answer.size() + 3));
+  EXPECT_EQ(rest.rfind("HTTP/1.0 404 Not Found\r\n", 0), 0u) << got;
+  EXPECT_NE(rest.find("Connection: close\r\n"), std::string::npos) << got;
+  EXPECT_TRUE(rest.ends_with("\r\n\r\nstatus 404\n")) << got;
+  EXPECT_TRUE(testing::eventually([&] { return up->requests() == 3; }, 2s)) << up->requests();
+  EXPECT_EQ(up->upstreamErrors(), 0);
+}
+
 TEST(ProxyListen, RefusesAnAddressInUseAndNamesIt) {
   auto proxy = Proxy::start({.threads = 1});
   ASSERT_TRUE(proxy);
