@@ -1,7 +1,8 @@
 // The request path: read a client's request header, pick the route's active upstream, stream the request
 // there and the answer back. Written as Asio C++20 coroutines, one per client connection, so a request's life
 // reads top to bottom. The relay loop follows Beast's buffer_body "relay" pattern: bodies of any size pass
-// through a 16 KiB buffer, chunked or not.
+// through a 16 KiB buffer, chunked or not. Timeouts are one deadline per session (see Session::arm), not a timer
+// armed and cancelled around every read and write as Beast's basic_stream does.
 #include "proxy/relay.h"
 #include "proxy/request_rewrite.h"
 
@@ -11,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -47,25 +49,70 @@ bool peerClosed(Socket& socket) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx)
-      : client_(std::move(socket)), service_(std::move(service)), ctx_(ctx) {
+      : client_(std::move(socket)), watchdog_(client_.get_executor()), service_(std::move(service)), ctx_(ctx) {
     beast::error_code ec;
-    client_.socket().set_option(tcp::no_delay(true), ec);
-    auto peer = client_.socket().remote_endpoint(ec);
+    client_.set_option(tcp::no_delay(true), ec);
+    auto peer = client_.remote_endpoint(ec);
     if (!ec) client_ip_ = peer.address().to_string();
   }
 
-  awaitable<void> run() {
+  // Serves the connection's requests, with the watchdog beside it; both end together.
+  awaitable<void> serve() {
     auto self = shared_from_this();
+    asio::co_spawn(
+        client_.get_executor(), [self]() -> awaitable<void> { co_await self->watch(); }, asio::detached);
+    co_await run();
+    stopWatching();
+  }
+
+ private:
+  // The session's one deadline. Every read, write and connect first sets how long it may take (arm: a clock
+  // read and a store); the watchdog's timer is moved only when a deadline comes earlier than the one it waits
+  // for (a connect after an idle wait), otherwise it wakes at the old deadline, sees the new one and sleeps
+  // again. At the deadline it cancels the session's sockets: the pending operation ends with
+  // operation_aborted, which timedOut() tells apart from a peer's doing.
+  void arm(std::chrono::milliseconds limit) {
+    deadline_ = Clock::now() + limit;
+    timed_out_ = false;
+    if (deadline_ < watching_until_) {
+      watching_until_ = deadline_;
+      watchdog_.expires_at(deadline_);  // cancels the current wait; watch() waits again
+    }
+  }
+  bool timedOut(const beast::error_code& ec) const { return timed_out_ && ec == asio::error::operation_aborted; }
+
+  awaitable<void> watch() {
+    while (!stopped_) {
+      watching_until_ = deadline_;
+      watchdog_.expires_at(deadline_);
+      beast::error_code ec;
+      co_await watchdog_.async_wait(withError(ec));
+      if (stopped_) break;
+      if (ec || Clock::now() < deadline_) continue;  // moved earlier, or pushed later since: wait for it
+      timed_out_ = true;
+      deadline_ = Clock::time_point::max();  // until the next arm()
+      client_.cancel(ec);
+      if (upstream_io_ != nullptr) upstream_io_->cancel(ec);
+    }
+  }
+
+  void stopWatching() {
+    stopped_ = true;
+    upstream_io_ = nullptr;
+    watchdog_.cancel();
+  }
+
+  awaitable<void> run() {
     for (;;) {
       http::request_parser<http::buffer_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
-      client_.expires_after(ctx_.options.idle_timeout);
+      arm(ctx_.options.idle_timeout);
       beast::error_code ec;
       co_await http::async_read_header(client_, client_buffer_, parser, withError(ec));
       if (ec) {
-        if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != beast::error::timeout &&
-            ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+        if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::connection_reset &&
+            ec != asio::error::operation_aborted) {
           co_await answer(400, "bad request\n", false, 11);
         }
         co_return;
@@ -75,7 +122,6 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
- private:
   // A short answer of the proxy's own (no upstream, upstream failed). Returns whether it was written.
   awaitable<bool> answer(int status, std::string body, bool keep_alive, unsigned version) {
     http::response<http::string_body> res{static_cast<http::status>(status), version};
@@ -85,20 +131,22 @@ class Session : public std::enable_shared_from_this<Session> {
     res.body() = std::move(body);
     res.prepare_payload();
     beast::error_code ec;
-    client_.expires_after(ctx_.options.idle_timeout);
+    arm(ctx_.options.idle_timeout);
     co_await http::async_write(client_, res, withError(ec));
     co_return !ec;
   }
 
-  awaitable<std::unique_ptr<Stream>> connect(const UpstreamPtr& upstream, beast::error_code& ec) {
-    auto conn = std::make_unique<Stream>(client_.get_executor());
+  awaitable<std::unique_ptr<Socket>> connect(const UpstreamPtr& upstream, beast::error_code& ec) {
+    auto conn = std::make_unique<Socket>(client_.get_executor());
     const auto& t = upstream->target();
     auto address = asio::ip::make_address(t.host, ec);
     if (ec) co_return nullptr;
-    conn->expires_after(ctx_.options.connect_timeout);
+    upstream_io_ = conn.get();
+    arm(ctx_.options.connect_timeout);
     co_await conn->async_connect(tcp::endpoint(address, t.port), withError(ec));
+    upstream_io_ = nullptr;
     if (ec) co_return nullptr;
-    conn->socket().set_option(tcp::no_delay(true), ec);
+    conn->set_option(tcp::no_delay(true), ec);
     ec = {};
     co_return conn;
   }
@@ -136,7 +184,8 @@ class Session : public std::enable_shared_from_this<Session> {
       req.erase(http::field::expect);
       beast::error_code ec;
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(client_.socket(), asio::buffer(kContinue), withError(ec));
+      arm(ctx_.options.idle_timeout);
+      co_await asio::async_write(client_, asio::buffer(kContinue), withError(ec));
       if (ec) {
         upstream->abandon();
         co_return false;
@@ -148,7 +197,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // Choose a connection: a pooled one, else a new one; a connect failure moves an idempotent request to the
     // standby once (the other version is warm during a deploy's bake).
-    std::unique_ptr<Stream> conn;
+    std::unique_ptr<Socket> conn;
+    // The watchdog cancels the upstream connection in use; it must never see one that is gone.
+    struct InUse {
+      Socket*& io;
+      ~InUse() { io = nullptr; }
+    } in_use{upstream_io_};
     bool pooled = false;
     bool tried_standby = false;
     // The connection's relay buffer: one allocation per connection, not a 16 KiB frame per request.
@@ -160,6 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
       conn = upgrade ? nullptr : ctx_.pool.take(upstream);
       pooled = conn != nullptr;
       if (!conn) conn = co_await connect(upstream, ec);
+      upstream_io_ = conn.get();
       if (!conn) {
         if (retriable && !tried_standby && route.standby && route.standby != upstream && !route.standby->retired()) {
           upstream->countRetry();
@@ -178,7 +233,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // Send the request, streaming its body from the client.
       bool sent = true;
       if (!has_body) {
-        conn->expires_after(ctx_.options.response_timeout);
+        arm(ctx_.options.response_timeout);
         co_await asio::async_write(*conn, asio::buffer(header_out_), withError(ec));
         sent = !ec;
       } else {
@@ -187,7 +242,7 @@ class Session : public std::enable_shared_from_this<Session> {
           if (!parser.is_done()) {
             req.body().data = chunk;
             req.body().size = kChunk;
-            client_.expires_after(ctx_.options.idle_timeout);
+            arm(ctx_.options.idle_timeout);
             co_await http::async_read(client_, client_buffer_, parser, withError(ec));
             if (ec == http::error::need_buffer) ec = {};
             if (ec) {  // the client went away mid-body
@@ -202,7 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
             req.body().size = 0;
             req.body().more = false;
           }
-          conn->expires_after(ctx_.options.response_timeout);
+          arm(ctx_.options.response_timeout);
           co_await http::async_write(*conn, request_writer, withError(ec));
           if (ec == http::error::need_buffer) ec = {};
           if (ec) {
@@ -228,10 +283,10 @@ class Session : public std::enable_shared_from_this<Session> {
     response_parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
     response_parser.skip(head);
     beast::error_code ec;
-    conn->expires_after(ctx_.options.response_timeout);
+    arm(ctx_.options.response_timeout);
     co_await http::async_read_header(*conn, upstream_buffer, response_parser, withError(ec));
     if (ec) {
-      bool timeout = ec == beast::error::timeout;
+      bool timeout = timedOut(ec);
       upstream->finish(timeout ? 504 : 502, elapsed(), true);
       co_return co_await answer(timeout ? 504 : 502, timeout ? "upstream timed out\n" : "upstream failed\n",
                                 false, version) &&
@@ -267,7 +322,7 @@ class Session : public std::enable_shared_from_this<Session> {
       const auto buffered = upstream_buffer.data();
       const std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffered.size()));
       const std::array<asio::const_buffer, 2> out{asio::buffer(header_out_), asio::buffer(buffered.data(), first)};
-      client_.expires_after(ctx_.options.idle_timeout);
+      arm(ctx_.options.idle_timeout);
       co_await asio::async_write(client_, out, withError(ec));
       if (ec) {
         upstream->finish(status, elapsed(), false);
@@ -276,7 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
       upstream_buffer.consume(first);
       remaining -= first;
       while (remaining > 0) {
-        conn->expires_after(ctx_.options.response_timeout);
+        arm(ctx_.options.response_timeout);
         std::size_t n = co_await conn->async_read_some(
             asio::buffer(chunk, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, kChunk))), withError(ec));
         if (ec) {  // the upstream died mid-answer: the client cannot be told otherwise than by closing
@@ -284,7 +339,7 @@ class Session : public std::enable_shared_from_this<Session> {
           co_return false;
         }
         remaining -= n;
-        client_.expires_after(ctx_.options.idle_timeout);
+        arm(ctx_.options.idle_timeout);
         co_await asio::async_write(client_, asio::buffer(chunk, n), withError(ec));
         if (ec) {
           upstream->finish(status, elapsed(), false);
@@ -303,7 +358,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!response_parser.is_done()) {
         res.body().data = chunk;
         res.body().size = kChunk;
-        conn->expires_after(ctx_.options.response_timeout);
+        arm(ctx_.options.response_timeout);
         co_await http::async_read(*conn, upstream_buffer, response_parser, withError(ec));
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::end_of_stream && response_parser.need_eof()) ec = {};
@@ -319,7 +374,7 @@ class Session : public std::enable_shared_from_this<Session> {
         res.body().size = 0;
         res.body().more = false;
       }
-      client_.expires_after(ctx_.options.idle_timeout);
+      arm(ctx_.options.idle_timeout);
       co_await http::async_write(client_, response_writer, withError(ec));
       if (ec == http::error::need_buffer) ec = {};
       if (ec) {
@@ -335,45 +390,45 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // After a 101: bytes flow both ways untouched until either side closes, or the upstream's drain ends.
   struct Tunnel {
-    Stream client;
-    std::unique_ptr<Stream> upstream;
+    Socket client;
+    std::unique_ptr<Socket> upstream;
     void close() {
       beast::error_code ec;
-      client.socket().shutdown(tcp::socket::shutdown_both, ec);
-      client.socket().close(ec);
-      upstream->socket().shutdown(tcp::socket::shutdown_both, ec);
-      upstream->socket().close(ec);
+      client.shutdown(tcp::socket::shutdown_both, ec);
+      client.close(ec);
+      upstream->shutdown(tcp::socket::shutdown_both, ec);
+      upstream->close(ec);
     }
   };
 
-  static awaitable<void> pump(Stream& from, Stream& to, beast::flat_buffer leftover) {
+  static awaitable<void> pump(Socket& from, Socket& to, beast::flat_buffer leftover) {
     beast::error_code ec;
     if (leftover.size() > 0) {
-      co_await asio::async_write(to.socket(), leftover.data(), withError(ec));
+      co_await asio::async_write(to, leftover.data(), withError(ec));
       if (ec) co_return;
     }
     char chunk[kChunk];
     for (;;) {
-      std::size_t n = co_await from.socket().async_read_some(asio::buffer(chunk), withError(ec));
+      std::size_t n = co_await from.async_read_some(asio::buffer(chunk), withError(ec));
       if (ec) break;
-      co_await asio::async_write(to.socket(), asio::buffer(chunk, n), withError(ec));
+      co_await asio::async_write(to, asio::buffer(chunk, n), withError(ec));
       if (ec) break;
     }
     // Pass the half-close on: the other direction may still have bytes to deliver.
-    to.socket().shutdown(tcp::socket::shutdown_send, ec);
+    to.shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  awaitable<void> tunnel(std::unique_ptr<Stream> conn, beast::flat_buffer upstream_buffer,
+  awaitable<void> tunnel(std::unique_ptr<Socket> conn, beast::flat_buffer upstream_buffer,
                          http::response<http::buffer_body>& res, const UpstreamPtr& upstream) {
     beast::error_code ec;
     res.body().data = nullptr;
     res.body().size = 0;
     res.body().more = false;
     http::serializer<false, http::buffer_body> writer{res};
+    arm(ctx_.options.idle_timeout);
     co_await http::async_write_header(client_, writer, withError(ec));
     if (ec) co_return;
-    client_.expires_never();
-    conn->expires_never();
+    stopWatching();  // a tunnel has no deadline: it lasts until a side closes or the drain ends it
     auto tunnel = std::make_shared<Tunnel>(Tunnel{std::move(client_), std::move(conn)});
     auto executor = tunnel->client.get_executor();
     std::weak_ptr<Tunnel> weak = tunnel;
@@ -393,7 +448,13 @@ class Session : public std::enable_shared_from_this<Session> {
     upstream->removeTunnel(id);
   }
 
-  Stream client_;
+  Socket client_;
+  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor> watchdog_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point watching_until_ = Clock::time_point::max();
+  bool timed_out_ = false;
+  bool stopped_ = false;
+  Socket* upstream_io_ = nullptr;  // the upstream connection an operation is pending on, if any
   beast::flat_buffer client_buffer_;
   std::shared_ptr<ServiceEntry> service_;
   RouteCache route_cache_;
@@ -406,22 +467,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::unique_ptr<Stream> ConnectionPool::take(const UpstreamPtr& upstream) {
+std::unique_ptr<Socket> ConnectionPool::take(const UpstreamPtr& upstream) {
   auto it = idle_.find(upstream.get());
   if (it == idle_.end()) return nullptr;
   auto& list = it->second.connections;
   while (!list.empty()) {
     auto conn = std::move(list.back().connection);
     list.pop_back();
-    if (!peerClosed(conn->socket())) return conn;
+    if (!peerClosed(*conn)) return conn;
   }
   return nullptr;
 }
 
-void ConnectionPool::put(const UpstreamPtr& upstream, std::unique_ptr<Stream> connection) {
+void ConnectionPool::put(const UpstreamPtr& upstream, std::unique_ptr<Socket> connection) {
   auto& entry = idle_[upstream.get()];
   if (entry.upstream.expired() || entry.upstream.lock() != upstream) entry = Entry{upstream, {}};
-  connection->expires_never();
   if (entry.connections.size() < 256) entry.connections.push_back({std::move(connection), Clock::now()});
 }
 
@@ -440,7 +500,8 @@ void ConnectionPool::sweep(Clock::duration max_idle) {
 
 void spawnSession(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx) {
   auto session = std::make_shared<Session>(std::move(socket), std::move(service), ctx);
-  asio::co_spawn(ctx.ioc, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+  asio::co_spawn(
+      ctx.ioc, [session]() -> awaitable<void> { co_await session->serve(); }, asio::detached);
 }
 
 }  // namespace shipshape::proxy::detail

@@ -1,10 +1,9 @@
 // Internals shared by proxy.cpp and relay.cpp (Asio/Beast types; not for other modules).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -21,7 +20,6 @@ namespace shipshape::proxy::detail {
 using Executor = boost::asio::io_context::executor_type;
 using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, Executor>;
-using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, Executor>;
 
 // A service's route, replaced by switches (under `mu`, then `version` bumped). Requests do not take the lock:
 // each connection keeps a copy and re-reads it only when `version` moved (RouteCache).
@@ -63,15 +61,15 @@ class RouteCache {
 class ConnectionPool {
  public:
   // An idle connection to `upstream` that the peer has not closed, or null.
-  std::unique_ptr<Stream> take(const UpstreamPtr& upstream);
-  void put(const UpstreamPtr& upstream, std::unique_ptr<Stream> connection);
+  std::unique_ptr<Socket> take(const UpstreamPtr& upstream);
+  void put(const UpstreamPtr& upstream, std::unique_ptr<Socket> connection);
   // Closes connections to retired or forgotten upstreams and those idle longer than `max_idle`.
   void sweep(std::chrono::steady_clock::duration max_idle);
   void clear() { idle_.clear(); }
 
  private:
   struct Idle {
-    std::unique_ptr<Stream> connection;
+    std::unique_ptr<Socket> connection;
     std::chrono::steady_clock::time_point since;
   };
   struct Entry {

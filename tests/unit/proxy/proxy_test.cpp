@@ -223,6 +223,61 @@ TEST_F(ProxyTest, HeadAnswersCarryNoBodyAndPipelinedRequestsKeepTheirFraming) {
   EXPECT_EQ(up->upstreamErrors(), 0);
 }
 
+// Timeouts: one deadline per session, moved by every operation. An upstream slower than the response timeout is
+// answered 504 at about the timeout (a deadline earlier than the idle one the session waited on before); a
+// client that says nothing is closed after the idle timeout; a client that pauses between requests for less
+// than it is served every time (the deadline counts from the last operation, not from the connection).
+TEST(ProxyTimeouts, SlowUpstreamGets504AtTheResponseTimeoutAndSilentClientsAreClosed) {
+  LocalApp v1("v1");
+  auto proxy = Proxy::start({.threads = 1, .response_timeout = 400ms, .idle_timeout = 1500ms});
+  ASSERT_TRUE(proxy) << proxy.error().describe();
+  auto bound = (*proxy)->listen("web", "127.0.0.1:0");
+  ASSERT_TRUE(bound) << bound.error().describe();
+  (*proxy)->switchTo("web", v1.upstream());
+  const std::string base = "http://" + *bound;
+
+  auto started = std::chrono::steady_clock::now();
+  auto slow = httpRequest("GET", base + "/slow?ms=3000", "", 10s);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(slow) << slow.error().describe();
+  EXPECT_EQ(slow->status, 504) << slow->body;
+  EXPECT_EQ(slow->body, "upstream timed out\n");
+  EXPECT_GE(took, 400ms);
+  EXPECT_LT(took, 1400ms);  // the response timeout, not the idle one (1.5 s) nor the upstream's 3 s
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(bound->substr(bound->rfind(':') + 1))));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[1024];
+  // Three requests 600 ms apart on one connection: each pause is under the idle timeout, their sum is not.
+  const std::string request = "GET /version HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) std::this_thread::sleep_for(600ms);  // the client's pause is the stimulus, not a wait
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got;
+    while (!got.ends_with("\r\n\r\nv1\n")) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      ASSERT_GT(n, 0) << "request " << i << " not answered; got: " << got;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  // Then silence: the proxy closes the connection after the idle timeout.
+  started = std::chrono::steady_clock::now();
+  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);
+  took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 1400ms);
+  EXPECT_LT(took, 5s);
+}
+
 TEST(ProxyListen, RefusesAnAddressInUseAndNamesIt) {
   auto proxy = Proxy::start({.threads = 1});
   ASSERT_TRUE(proxy);
