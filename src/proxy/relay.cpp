@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -46,12 +47,34 @@ bool peerClosed(Socket& socket) {
   return false;  // unexpected data: let the parser deal with it
 }
 
+// Writes as much of `buffers` as the socket takes at once, without waiting; returns how much. A small answer
+// nearly always goes whole, and the coroutine then goes on directly: an asynchronous write that completes at
+// once still resumes its coroutine from the back of the scheduler's queue, behind every other ready handler,
+// which at moderate load was most of the proxy's p50 over nginx's. `ec` is set only for a real failure.
+template <class Buffers>
+std::size_t writeNow(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
+  std::size_t n = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+  return n;
+}
+
+// writeNow, then the rest (if any) asynchronously.
+template <class Buffers>
+awaitable<void> writeAll(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
+  std::size_t n = writeNow(socket, buffers, ec);
+  if (ec || n == asio::buffer_size(buffers)) co_return;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(n);
+  co_await asio::async_write(socket, rest, withError(ec));
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Socket socket, std::shared_ptr<ServiceEntry> service, ThreadContext& ctx)
       : client_(std::move(socket)), watchdog_(client_.get_executor()), service_(std::move(service)), ctx_(ctx) {
     beast::error_code ec;
     client_.set_option(tcp::no_delay(true), ec);
+    client_.non_blocking(true, ec);  // writeNow: a write the socket cannot take at once says so
     auto peer = client_.remote_endpoint(ec);
     if (!ec) client_ip_ = peer.address().to_string();
   }
@@ -147,6 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
     upstream_io_ = nullptr;
     if (ec) co_return nullptr;
     conn->set_option(tcp::no_delay(true), ec);
+    conn->non_blocking(true, ec);
     ec = {};
     co_return conn;
   }
@@ -234,7 +258,7 @@ class Session : public std::enable_shared_from_this<Session> {
       bool sent = true;
       if (!has_body) {
         arm(ctx_.options.response_timeout);
-        co_await asio::async_write(*conn, asio::buffer(header_out_), withError(ec));
+        co_await writeAll(*conn, asio::buffer(header_out_), ec);
         sent = !ec;
       } else {
         http::serializer<true, http::buffer_body> request_writer{req};
@@ -323,7 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
       const std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffered.size()));
       const std::array<asio::const_buffer, 2> out{asio::buffer(header_out_), asio::buffer(buffered.data(), first)};
       arm(ctx_.options.idle_timeout);
-      co_await asio::async_write(client_, out, withError(ec));
+      co_await writeAll(client_, out, ec);
       if (ec) {
         upstream->finish(status, elapsed(), false);
         co_return false;
@@ -340,7 +364,7 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         remaining -= n;
         arm(ctx_.options.idle_timeout);
-        co_await asio::async_write(client_, asio::buffer(chunk, n), withError(ec));
+        co_await writeAll(client_, asio::buffer(chunk, n), ec);
         if (ec) {
           upstream->finish(status, elapsed(), false);
           co_return false;
