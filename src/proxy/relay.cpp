@@ -20,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "common/log.h"
 
@@ -35,6 +36,8 @@ using awaitable = asio::awaitable<T, Executor>;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kChunk = 16 * 1024;
+// How long a pooled connection is reused without asking the kernel whether the upstream closed it (see take).
+constexpr auto kTrustedIdle = std::chrono::milliseconds(250);
 
 auto withError(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable_t<Executor>{}, ec); }
 
@@ -228,14 +231,17 @@ class Session : public std::enable_shared_from_this<Session> {
       ~InUse() { io = nullptr; }
     } in_use{upstream_io_};
     bool pooled = false;
+    bool fresh_only = false;  // a pooled connection failed this request: the next try connects anew
     bool tried_standby = false;
     // The connection's relay buffer: one allocation per connection, not a 16 KiB frame per request.
     char* const chunk = chunk_.get();
+    beast::flat_buffer& upstream_buffer = upstream_buffer_;
+    std::optional<http::response_parser<http::buffer_body>> answer_parser;  // one per try
     // A request without a body (the common case) goes out as one write of its header's bytes.
     if (!has_body) serializeHeader(req.base(), header_out_);
     for (int attempt = 0;; ++attempt) {
       beast::error_code ec;
-      conn = upgrade ? nullptr : ctx_.pool.take(upstream);
+      conn = upgrade || fresh_only ? nullptr : ctx_.pool.take(upstream, retriable);
       pooled = conn != nullptr;
       if (!conn) conn = co_await connect(upstream, ec);
       upstream_io_ = conn.get();
@@ -296,26 +302,35 @@ class Session : public std::enable_shared_from_this<Session> {
         upstream->finish(502, elapsed(), true);
         co_return co_await answer(502, "upstream failed\n", false, version) && false;
       }
+
+      // Read the answer's header. The connection's buffer keeps its capacity from one answer to the next (no
+      // allocation per request); what an answer left in it belongs to a connection that is not reused.
+      upstream_buffer.clear();
+      answer_parser.emplace();
+      answer_parser->body_limit((std::numeric_limits<std::uint64_t>::max)());
+      answer_parser->skip(head);
+      arm(ctx_.options.response_timeout);
+      co_await http::async_read_header(*conn, upstream_buffer, *answer_parser, withError(ec));
+      if (ec) {
+        const bool timeout = timedOut(ec);
+        // A pooled connection the upstream closed as the request went out (such a write still succeeds) and
+        // not a byte of an answer: a retriable request goes again, on a new connection.
+        if (pooled && retriable && !timeout && upstream_buffer.size() == 0 && attempt < 2 &&
+            (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset)) {
+          upstream->countRetry();
+          fresh_only = true;
+          continue;
+        }
+        upstream->finish(timeout ? 504 : 502, elapsed(), true);
+        co_return co_await answer(timeout ? 504 : 502, timeout ? "upstream timed out\n" : "upstream failed\n", false,
+                                  version) &&
+            false;
+      }
       break;
     }
+    auto& response_parser = *answer_parser;
 
-    // Read the answer's header. The connection's buffer keeps its capacity from one answer to the next (no
-    // allocation per request); what an answer left in it belongs to a connection that is not reused.
-    beast::flat_buffer& upstream_buffer = upstream_buffer_;
-    upstream_buffer.clear();
-    http::response_parser<http::buffer_body> response_parser;
-    response_parser.body_limit((std::numeric_limits<std::uint64_t>::max)());
-    response_parser.skip(head);
     beast::error_code ec;
-    arm(ctx_.options.response_timeout);
-    co_await http::async_read_header(*conn, upstream_buffer, response_parser, withError(ec));
-    if (ec) {
-      bool timeout = timedOut(ec);
-      upstream->finish(timeout ? 504 : 502, elapsed(), true);
-      co_return co_await answer(timeout ? 504 : 502, timeout ? "upstream timed out\n" : "upstream failed\n",
-                                false, version) &&
-                false;
-    }
     auto& res = response_parser.get();
     const int status = static_cast<int>(res.result_int());
     bool upstream_reusable = res.keep_alive() && !response_parser.need_eof();
@@ -491,14 +506,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-std::unique_ptr<Socket> ConnectionPool::take(const UpstreamPtr& upstream) {
+std::unique_ptr<Socket> ConnectionPool::take(const UpstreamPtr& upstream, bool can_resend) {
   auto it = idle_.find(upstream.get());
   if (it == idle_.end()) return nullptr;
   auto& list = it->second.connections;
+  const auto now = Clock::now();
   while (!list.empty()) {
-    auto conn = std::move(list.back().connection);
+    Idle idle = std::move(list.back());
     list.pop_back();
-    if (!peerClosed(*conn)) return conn;
+    // For a request that can be sent again, a connection back from an answer moments ago is taken as it is: the
+    // check is a system call per request (a fifth of them), and the rare connection the upstream closed
+    // meanwhile fails before any byte of an answer, which forward() then sends again on a new connection.
+    if ((can_resend && now - idle.since < kTrustedIdle) || !peerClosed(*idle.connection))
+      return std::move(idle.connection);
   }
   return nullptr;
 }

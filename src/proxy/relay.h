@@ -60,8 +60,9 @@ class RouteCache {
 // Idle keep-alive connections to upstreams, owned by one thread: no locks.
 class ConnectionPool {
  public:
-  // An idle connection to `upstream` that the peer has not closed, or null.
-  std::unique_ptr<Socket> take(const UpstreamPtr& upstream);
+  // An idle connection to `upstream` that the peer has not closed, or null. With `can_resend` (the request may be
+  // sent again on a new connection), one idle for moments only is not checked.
+  std::unique_ptr<Socket> take(const UpstreamPtr& upstream, bool can_resend);
   void put(const UpstreamPtr& upstream, std::unique_ptr<Socket> connection);
   // Closes connections to retired or forgotten upstreams and those idle longer than `max_idle`.
   void sweep(std::chrono::steady_clock::duration max_idle);

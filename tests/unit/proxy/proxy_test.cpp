@@ -278,6 +278,73 @@ TEST(ProxyTimeouts, SlowUpstreamGets504AtTheResponseTimeoutAndSilentClientsAreCl
   EXPECT_LT(took, 5s);
 }
 
+// An upstream that closes every connection right after its answer, without saying so (a server may close an
+// idle keep-alive connection at any time). A GET on such a pooled connection fails before any byte of an
+// answer and is sent again on a new connection; a POST is never sent on an unchecked one. Every client sees 200.
+TEST(ProxyPool, ConnectionsTheUpstreamClosedAreNotFailuresForTheClient) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 64), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto port = ntohs(addr.sin_port);
+  std::atomic<int> accepted{0};
+  std::jthread server([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;  // the listener was shut down
+      ++accepted;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<std::size_t>(n));
+      }
+      // A POST's body (Content-Length 4 in this test) is read before the answer.
+      if (request.rfind("POST", 0) == 0) {
+        while (request.size() < request.find("\r\n\r\n") + 4 + 4) {
+          ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+          if (n <= 0) break;
+          request.append(buf, static_cast<std::size_t>(n));
+        }
+      }
+      static const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);  // a failed send is the client's 502
+      ::close(fd);
+    }
+  });
+  struct Stop {
+    int listener;
+    std::jthread& server;
+    ~Stop() {
+      server.request_stop();
+      ::shutdown(listener, SHUT_RDWR);  // wakes accept()
+      server.join();
+      ::close(listener);
+    }
+  } stopper{listener, server};
+
+  auto proxy = Proxy::start({.threads = 1});
+  ASSERT_TRUE(proxy) << proxy.error().describe();
+  auto bound = (*proxy)->listen("web", "127.0.0.1:0");
+  ASSERT_TRUE(bound) << bound.error().describe();
+  auto up = std::make_shared<Upstream>(UpstreamTarget{.host = "127.0.0.1", .port = port});
+  (*proxy)->switchTo("web", up);
+  const std::string base = "http://" + *bound;
+  for (int i = 0; i < 20; ++i) {
+    auto r = httpRequest(i % 2 == 0 ? "GET" : "POST", base + "/", i % 2 == 0 ? "" : "data");
+    ASSERT_TRUE(r) << r.error().describe();
+    EXPECT_EQ(r->status, 200) << "request " << i << ": " << r->body;
+  }
+  EXPECT_EQ(up->upstreamErrors(), 0);
+  EXPECT_GE(accepted.load(), 20);  // every request had a connection of its own in the end
+  EXPECT_GE(up->retried(), 1);     // and GETs went out on an unchecked pooled one and were sent again
+}
+
 TEST(ProxyListen, RefusesAnAddressInUseAndNamesIt) {
   auto proxy = Proxy::start({.threads = 1});
   ASSERT_TRUE(proxy);
