@@ -50,21 +50,14 @@ bool peerClosed(Socket& socket) {
   return false;  // unexpected data: let the parser deal with it
 }
 
-// Writes as much of `buffers` as the socket takes at once, without waiting; returns how much. A small answer
-// nearly always goes whole, and the coroutine then goes on directly: an asynchronous write that completes at
-// once still resumes its coroutine from the back of the scheduler's queue, behind every other ready handler,
-// which at moderate load was most of the proxy's p50 over nginx's. `ec` is set only for a real failure.
-template <class Buffers>
-std::size_t writeNow(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
-  std::size_t n = socket.write_some(buffers, ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
-  return n;
-}
-
-// writeNow, then the rest (if any) asynchronously.
+// Writes all of `buffers`: first what the (non-blocking) socket takes at once, then the rest asynchronously. A
+// small answer nearly always goes whole, and the coroutine then goes on directly: an asynchronous write that
+// completes at once still resumes its coroutine from the back of the scheduler's queue, behind every other ready
+// handler, which at moderate load was most of the proxy's p50 over nginx's.
 template <class Buffers>
 awaitable<void> writeAll(Socket& socket, const Buffers& buffers, beast::error_code& ec) {
-  std::size_t n = writeNow(socket, buffers, ec);
+  std::size_t n = socket.write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
   if (ec || n == asio::buffer_size(buffers)) co_return;
   beast::buffers_suffix<Buffers> rest(buffers);
   rest.consume(n);
@@ -77,7 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
       : client_(std::move(socket)), watchdog_(client_.get_executor()), service_(std::move(service)), ctx_(ctx) {
     beast::error_code ec;
     client_.set_option(tcp::no_delay(true), ec);
-    client_.non_blocking(true, ec);  // writeNow: a write the socket cannot take at once says so
+    client_.non_blocking(true, ec);  // writeAll: a write the socket cannot take at once says so
     auto peer = client_.remote_endpoint(ec);
     if (!ec) client_ip_ = peer.address().to_string();
   }

@@ -45,6 +45,35 @@ struct LocalApp {
   unsigned short port = 0;
 };
 
+// A plain TCP client of the proxy's listener ("127.0.0.1:PORT"), for what an HTTP library hides: pipelining,
+// upgrades, silence. Receives wait at most `receive_timeout`; the socket is closed with the object.
+struct LoopbackClient {
+  explicit LoopbackClient(const std::string& address, int receive_timeout_s = 5) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<unsigned short>(std::stoi(address.substr(address.rfind(':') + 1))));
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{receive_timeout_s, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~LoopbackClient() { ::close(fd); }
+  LoopbackClient(const LoopbackClient&) = delete;
+  LoopbackClient& operator=(const LoopbackClient&) = delete;
+  bool send(std::string_view data) const {
+    return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Appends what arrives to `into`; returns recv's result (0 at EOF, < 0 on error or timeout).
+  ssize_t receive(std::string& into) const {
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) into.append(buf, static_cast<std::size_t>(n));
+    return n;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  bool connected = false;
+};
+
 class ProxyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -146,36 +175,19 @@ TEST_F(ProxyTest, UpgradedConnectionsPassBytesThroughUntilClosed) {
   LocalApp v1("v1");
   auto up = v1.upstream();
   proxy_->switchTo("web", up);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(base_.substr(base_.rfind(':') + 1))));
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string hello = "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping-1";
-  ASSERT_EQ(::send(fd, hello.data(), hello.size(), 0), static_cast<ssize_t>(hello.size()));
+  LoopbackClient client(base_);
+  ASSERT_TRUE(client.connected);
+  ASSERT_TRUE(client.send("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping-1"));
   std::string got;
-  char buf[512];
-  while (got.find("ping-1") == std::string::npos) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    ASSERT_GT(n, 0) << got;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
+  while (got.find("ping-1") == std::string::npos) ASSERT_GT(client.receive(got), 0) << got;
   EXPECT_EQ(got.rfind("HTTP/1.1 101", 0), 0u) << got;
-  ASSERT_EQ(::send(fd, "pong-2", 6, 0), 6);
+  ASSERT_TRUE(client.send("pong-2"));
   got.clear();
-  while (got.size() < 6) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    ASSERT_GT(n, 0);
-    got.append(buf, static_cast<std::size_t>(n));
-  }
+  while (got.size() < 6) ASSERT_GT(client.receive(got), 0);
   EXPECT_EQ(got, "pong-2");
   EXPECT_EQ(up->tunnels(), 1u);
   up->closeTunnels();  // what the end of a drain does
-  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);
-  ::close(fd);
+  EXPECT_EQ(client.receive(got), 0);
 }
 
 // Framing on one client connection: a HEAD answer has no body even when the upstream wrongly sends one (that
@@ -185,30 +197,17 @@ TEST_F(ProxyTest, HeadAnswersCarryNoBodyAndPipelinedRequestsKeepTheirFraming) {
   LocalApp v1("v1");
   auto up = v1.upstream();
   proxy_->switchTo("web", up);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(base_.substr(base_.rfind(':') + 1))));
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string requests =
-      "HEAD /version HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /version HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /status?code=404 HTTP/1.0\r\nHost: x\r\n\r\n";
-  ASSERT_EQ(::send(fd, requests.data(), requests.size(), 0), static_cast<ssize_t>(requests.size()));
+  LoopbackClient client(base_);
+  ASSERT_TRUE(client.connected);
+  ASSERT_TRUE(
+      client.send("HEAD /version HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /version HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /status?code=404 HTTP/1.0\r\nHost: x\r\n\r\n"));
   std::string got;
-  char buf[4096];
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ssize_t n = client.receive(got);
     ASSERT_GE(n, 0) << "no EOF after the HTTP/1.0 answer; got so far:\n" << got;
     if (n == 0) break;
-    got.append(buf, static_cast<std::size_t>(n));
   }
   const std::string head_answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\n";
   ASSERT_EQ(got.rfind(head_answer, 0), 0u) << got;
@@ -245,34 +244,21 @@ TEST(ProxyTimeouts, SlowUpstreamGets504AtTheResponseTimeoutAndSilentClientsAreCl
   EXPECT_GE(took, 400ms);
   EXPECT_LT(took, 1400ms);  // the response timeout, not the idle one (1.5 s) nor the upstream's 3 s
 
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<unsigned short>(std::stoi(bound->substr(bound->rfind(':') + 1))));
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[1024];
+  LoopbackClient client(*bound, 10);
+  ASSERT_TRUE(client.connected);
   // Three requests 600 ms apart on one connection: each pause is under the idle timeout, their sum is not.
   const std::string request = "GET /version HTTP/1.1\r\nHost: x\r\n\r\n";
   for (int i = 0; i < 3; ++i) {
     if (i > 0) std::this_thread::sleep_for(600ms);  // the client's pause is the stimulus, not a wait
-    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    ASSERT_TRUE(client.send(request));
     std::string got;
-    while (!got.ends_with("\r\n\r\nv1\n")) {
-      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      ASSERT_GT(n, 0) << "request " << i << " not answered; got: " << got;
-      got.append(buf, static_cast<std::size_t>(n));
-    }
+    while (!got.ends_with("\r\n\r\nv1\n"))
+      ASSERT_GT(client.receive(got), 0) << "request " << i << " not answered: " << got;
   }
   // Then silence: the proxy closes the connection after the idle timeout.
   started = std::chrono::steady_clock::now();
-  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);
+  std::string rest;
+  EXPECT_EQ(client.receive(rest), 0) << rest;
   took = std::chrono::steady_clock::now() - started;
   EXPECT_GE(took, 1400ms);
   EXPECT_LT(took, 5s);
