@@ -5,11 +5,11 @@
 
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shipshape {
 
@@ -17,11 +17,15 @@ namespace shipshape {
 // keeps its own error).
 using ReadFn = std::function<std::size_t(char* buffer, std::size_t size)>;
 
+// One ring buffer allocated up front: no allocation per chunk, and the same pages reused lap after lap (a
+// pipe of freshly allocated chunks cost a page fault per 4 KiB). Each side sleeps until the other has moved a
+// good share of the capacity, not a byte, so a fast stream wakes each thread a few times per ring.
 class BytePipe {
  public:
-  explicit BytePipe(std::size_t capacity = 8u << 20) : capacity_(capacity) {}
+  explicit BytePipe(std::size_t capacity = 8u << 20);
 
-  // Writer side. Blocks while the pipe is full; false once the reader gave up (abort()).
+  // Writer side. Blocks while the pipe is full (a write larger than the capacity goes in parts); false once
+  // the reader gave up (abort()).
   bool write(std::string_view data);
   // No more data: the reader sees end of stream once the pipe is drained.
   void close();
@@ -34,11 +38,14 @@ class BytePipe {
 
  private:
   mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::string> chunks_;
-  std::size_t front_offset_ = 0;
+  std::condition_variable readable_;
+  std::condition_variable writable_;
+  std::vector<char> ring_;
+  std::size_t head_ = 0;  // next byte to read
   std::size_t buffered_ = 0;
-  std::size_t capacity_;
+  std::size_t batch_;  // what a sleeping side waits for before it is woken
+  bool reader_waiting_ = false;
+  bool writer_waiting_ = false;
   bool closed_ = false;
   bool aborted_ = false;
 };

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -111,25 +112,36 @@ Result<BackupResult> runBackup(docker::Client& client, const BackupOptions& opti
   Consistency consistency(client, options.consistency, *users);
   if (auto begun = consistency.begin(); !begun) return fail(begun.error());
 
-  // The manifest is read off the same stream on a second thread, through a bounded pipe.
-  BytePipe pipe;
+  // One download, two readers on threads of their own, each behind a bounded pipe: the scanner that hashes
+  // every file for the manifest, and the writer that compresses, hashes and writes the archive (or feeds
+  // restic). The download thread only copies, so it keeps reading while either of them works.
+  BytePipe scan_pipe;
+  BytePipe sink_pipe;
   Result<TarScan> scan = fail(ErrorCode::kInternal, "not scanned");
   std::jthread scanner([&] {
-    scan = scanTar([&](char* buffer, std::size_t size) { return pipe.read(buffer, size); },
+    scan = scanTar([&](char* buffer, std::size_t size) { return scan_pipe.read(buffer, size); },
                    "the archive of volume " + options.volume);
-    if (!scan) pipe.abort();
+    if (!scan) scan_pipe.abort();
+  });
+  std::string sink_error;  // the writer's; read once it is joined
+  std::jthread writer([&] {
+    std::vector<char> buffer(1u << 20);
+    while (std::size_t n = sink_pipe.read(buffer.data(), buffer.size())) {
+      if (auto w = destination.write({buffer.data(), n}); !w) {
+        sink_error = w.error().message;
+        sink_pipe.abort();
+        return;
+      }
+    }
   });
   std::int64_t tar_bytes = 0;
-  std::string sink_error;
+  bool scan_stopped = false;
   auto copied = client.getArchive(
       helper->id(), kHelperMount,
       [&](std::string_view chunk) {
-        if (auto w = destination.write(chunk); !w) {
-          sink_error = w.error().message;
-          return false;
-        }
-        if (!pipe.write(chunk)) {
-          sink_error = "reading the stream's entries failed";
+        if (!sink_pipe.write(chunk)) return false;  // the writer failed: it says why
+        if (!scan_pipe.write(chunk)) {
+          scan_stopped = true;
           return false;
         }
         tar_bytes += static_cast<std::int64_t>(chunk.size());
@@ -138,17 +150,20 @@ Result<BackupResult> runBackup(docker::Client& client, const BackupOptions& opti
       },
       options.cancel);
   if (copied) {
-    pipe.close();
+    sink_pipe.close();
+    scan_pipe.close();
   } else {
-    pipe.abort();
+    sink_pipe.abort();
+    scan_pipe.abort();
   }
+  writer.join();
   scanner.join();
   auto undone = consistency.end();
   m.consistency = consistency.method();
   m.paused_ms = consistency.pausedMs();
   m.hook_output = consistency.hookOutput();
 
-  if (!copied) {
+  if (!copied || !sink_error.empty()) {
     if (destination.restic) {
       // restic stopped reading: its own message says why (wrong password, no repository, ...).
       if (auto finished = finishResticBackup(*destination.restic); !finished) {
@@ -156,6 +171,7 @@ Result<BackupResult> runBackup(docker::Client& client, const BackupOptions& opti
       }
     }
     if (!sink_error.empty()) return fail(ErrorCode::kIo, "backup of " + options.volume + ": " + sink_error);
+    if (scan_stopped && !scan) return fail(scan.error());  // the scanner stopped the download: its reason
     return fail(copied.error().wrap("backup of " + options.volume));
   }
   if (!scan) return fail(scan.error());

@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -49,9 +50,17 @@ std::string typeName(mode_t type) {
   }
 }
 
+void hashZeros(Sha256& hash, std::int64_t count) {
+  static const std::string kZeros(64 * 1024, '\0');
+  while (count > 0) {
+    auto n = static_cast<std::size_t>(std::min<std::int64_t>(count, static_cast<std::int64_t>(kZeros.size())));
+    hash.update(std::string_view(kZeros.data(), n));
+    count -= static_cast<std::int64_t>(n);
+  }
+}
+
 Result<TarScan> scan(struct archive* a, const std::string& what, std::size_t max_entries = 0) {
   TarScan out;
-  std::vector<char> data(kBlock);
   for (;;) {
     if (max_entries > 0 && out.entries.size() >= max_entries) break;
     struct archive_entry* entry = nullptr;
@@ -75,17 +84,27 @@ Result<TarScan> scan(struct archive* a, const std::string& what, std::size_t max
       if (e.type == "symlink" && archive_entry_symlink(entry) != nullptr) e.link = archive_entry_symlink(entry);
     }
     if (e.type == "file") {
+      // Hashed where libarchive holds the data (no copy); the holes of a sparse entry count as the zeros a
+      // reader of the file sees.
       Sha256 hash;
       std::int64_t size = 0;
       for (;;) {
-        la_ssize_t n = archive_read_data(a, data.data(), data.size());
-        if (n < 0) {
+        const void* block = nullptr;
+        std::size_t length = 0;
+        la_int64_t offset = 0;
+        int got = archive_read_data_block(a, &block, &length, &offset);
+        if (got == ARCHIVE_EOF) break;
+        if (got < ARCHIVE_WARN) {
           return fail(ErrorCode::kIo, what + ": " + e.path + ": " +
                                           (archive_error_string(a) ? archive_error_string(a) : "unreadable data"));
         }
-        if (n == 0) break;
-        hash.update(std::string_view(data.data(), static_cast<std::size_t>(n)));
-        size += n;
+        hashZeros(hash, offset - size);
+        hash.update(std::string_view(static_cast<const char*>(block), length));
+        size = offset + static_cast<std::int64_t>(length);
+      }
+      if (archive_entry_size_is_set(entry) && archive_entry_size(entry) > size) {
+        hashZeros(hash, archive_entry_size(entry) - size);  // a sparse file ending in a hole
+        size = archive_entry_size(entry);
       }
       e.size = size;
       e.sha256 = hash.hexDigest();

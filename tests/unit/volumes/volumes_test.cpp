@@ -3,16 +3,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "common/byte_pipe.h"
 #include "common/file.h"
 #include "common/format.h"
+#include "common/sha256.h"
 #include "support/fixtures.h"
 #include "support/scoped.h"
 #include "support/tar_util.h"
@@ -233,6 +238,64 @@ TEST(BytePipe, AbortStopsABlockedWriter) {
   pipe.abort();
   writer.join();
   EXPECT_FALSE(second);
+}
+
+TEST(BytePipe, ASmallWriteReachesAWaitingReaderAtClose) {
+  // Readers are woken per batch (an eighth of the ring), not per write: what is left below a batch must
+  // still arrive when the writer closes.
+  BytePipe pipe(1024);
+  std::string received;
+  std::jthread reader([&] {
+    char buffer[64];
+    while (std::size_t n = pipe.read(buffer, sizeof buffer)) received.append(buffer, n);
+  });
+  ASSERT_TRUE(pipe.write("abc"));
+  ASSERT_TRUE(pipe.write(std::string(3000, 'x')));  // more than the ring: goes in parts
+  pipe.close();
+  reader.join();
+  EXPECT_EQ(received, "abc" + std::string(3000, 'x'));
+}
+
+TEST(TarScan, ASparseEntryHashesLikeTheFileItStandsFor) {
+  // pax sparse entry: 4 KiB of data at 1 MiB, holes around it and at the end (the file is 3 MiB).
+  std::string logical(3u << 20, '\0');
+  std::fill_n(logical.begin() + (1 << 20), 4096, 's');
+  std::string tar;
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax(a);
+  archive_write_open(
+      a, &tar, nullptr,
+      [](struct archive*, void* out, const void* b, size_t n) -> la_ssize_t {
+        static_cast<std::string*>(out)->append(static_cast<const char*>(b), n);
+        return static_cast<la_ssize_t>(n);
+      },
+      nullptr);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "volume/sparse.img");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, static_cast<la_int64_t>(logical.size()));
+  archive_entry_sparse_add_entry(e, 1 << 20, 4096);
+  ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK) << archive_error_string(a);
+  archive_write_data(a, logical.data(), logical.size());
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  ASSERT_LT(tar.size(), 1u << 20) << "the holes are not in the archive";
+
+  std::size_t at = 0;
+  auto scan = scanTar(
+      [&](char* buffer, std::size_t size) {
+        std::size_t n = std::min(size, tar.size() - at);
+        std::memcpy(buffer, tar.data() + at, n);
+        at += n;
+        return n;
+      },
+      "sparse");
+  ASSERT_TRUE(scan) << scan.error().message;
+  ASSERT_EQ(scan->entries.size(), 1u);
+  EXPECT_EQ(scan->entries[0].size, static_cast<std::int64_t>(logical.size()));
+  EXPECT_EQ(scan->entries[0].sha256, Sha256::of(logical));
 }
 
 TEST(AtomicFile, OnlyCommitGivesTheFinalName) {
