@@ -236,16 +236,18 @@ ExitCode VolumeCommands::runRestore(const GlobalOptions& global) {
                 {"files", result->files},
                 {"restore_seconds", result->restore_seconds},
                 {"verify_seconds", result->verify_seconds},
-                {"verified", true}};
+                {"verified", true},
+                {"verified_by", result->verified_by}};
     if (!result->previous_content.empty()) out["previous_content"] = result->previous_content;
     std::puts(out.dump().c_str());
   } else {
     double mib_s =
         result->restore_seconds > 0 ? static_cast<double>(result->tar_bytes) / (1 << 20) / result->restore_seconds : 0;
-    std::printf("%s -> volume %s%s: %lld files, %s in %.2f s (%.0f MiB/s), verified in %.2f s%s\n",
-                result->backup_id.c_str(), result->resumed ? " (an interrupted restore, completed)" : "",
-                result->volume.c_str(), static_cast<long long>(result->files), humanBytes(result->tar_bytes).c_str(),
-                result->restore_seconds, mib_s, result->verify_seconds,
+    std::printf("%s -> volume %s%s: %lld files, %s in %.2f s (%.0f MiB/s), verified in %.2f s (%s)%s\n",
+                result->backup_id.c_str(), result->volume.c_str(),
+                result->resumed ? " (an interrupted restore, completed)" : "", static_cast<long long>(result->files),
+                humanBytes(result->tar_bytes).c_str(), result->restore_seconds, mib_s, result->verify_seconds,
+                result->verified_by == "host" ? "read on this host" : "read back through the engine",
                 result->previous_content.empty()
                     ? ""
                     : (" (previous content saved: " + result->previous_content + ")").c_str());

@@ -1,5 +1,8 @@
 #include "volumes/restore.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -9,6 +12,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "volumes/backup.h"
+#include "volumes/dir_scan.h"
 #include "volumes/helper.h"
 #include "volumes/restic.h"
 
@@ -61,6 +65,35 @@ Result<void> uploadInto(docker::Client& client, const std::string& volume, const
 }
 
 }  // namespace
+
+Result<TarScan> checkVolume(docker::Client& client, const std::string& volume,
+                            const std::vector<ManifestEntry>& expected, std::string& method, docker::Cancel cancel) {
+  if (client.endpoint().kind == docker::Endpoint::Kind::kUnix) {
+    auto info = client.inspectVolume(volume);
+    if (info && info->driver == "local" && !info->mountpoint.empty() &&
+        ::access(info->mountpoint.c_str(), R_OK | X_OK) == 0) {
+      unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+      auto local = scanDirectory(info->mountpoint, threads);
+      if (local) {
+        auto diff = firstDifference(expected, local->entries);
+        if (!diff) {
+          method = "host";
+          return local;
+        }
+        SHIPSHAPE_LOG(volumes, info, "volume {} as read at {}: {}; reading it back through the engine", volume,
+                      info->mountpoint, *diff);
+      } else {
+        SHIPSHAPE_LOG(volumes, info, "volume {} cannot be read at {} ({}); reading it back through the engine", volume,
+                      info->mountpoint, local.error().message);
+      }
+    }
+  }
+  method = "engine";
+  auto scan = scanVolume(client, volume, 0, cancel);
+  if (!scan) return fail(scan.error());
+  if (auto diff = firstDifference(expected, scan->entries)) return fail(ErrorCode::kIo, *diff);
+  return scan;
+}
 
 Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries,
                            docker::Cancel cancel) {
@@ -201,11 +234,8 @@ Result<void> restoreInto(docker::Client& client, const BackupRecord& record, con
   result.tar_bytes = bytes;
   result.restore_seconds = since(t0);
   auto t1 = Clock::now();
-  auto scan = scanVolume(client, volume, 0, cancel);
-  if (!scan) return fail(scan.error());
-  if (auto diff = firstDifference(m.entries, scan->entries)) {
-    return fail(ErrorCode::kIo, "volume " + volume + " after the restore: " + *diff);
-  }
+  auto scan = checkVolume(client, volume, m.entries, result.verified_by, cancel);
+  if (!scan) return fail(ErrorCode::kIo, "volume " + volume + " after the restore: " + scan.error().message);
   result.files = scan->files;
   result.verify_seconds = since(t1);
   return {};
@@ -316,10 +346,10 @@ Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& o
     return fail(copied.error().wrap("the verified restore is in " + scratch + ", the previous content in " +
                                     result.previous_content));
   }
-  auto scan = scanVolume(client, options.volume);
-  if (!scan) return fail(scan.error());
-  if (auto diff = firstDifference(record->manifest.entries, scan->entries)) {
-    return fail(ErrorCode::kIo, "volume " + options.volume + " after the swap: " + *diff +
+  std::string swap_check;
+  auto scan = checkVolume(client, options.volume, record->manifest.entries, swap_check);
+  if (!scan) {
+    return fail(ErrorCode::kIo, "volume " + options.volume + " after the swap: " + scan.error().message +
                                     " (the verified restore is in " + scratch + ")");
   }
   journal.done();

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "docker/client.h"
@@ -17,6 +18,13 @@ namespace shipshape::volumes {
 // Every entry of `volume`, with each file's sha256 (`max_entries` > 0: stop early).
 Result<TarScan> scanVolume(docker::Client& client, const std::string& volume, std::size_t max_entries = 0,
                            docker::Cancel cancel = nullptr);
+// `volume` compared with `expected`, entry by entry; the error is the first difference. Where the engine's
+// directory of the volume can be read on this host (a local engine, the local driver), it is read there —
+// several times faster than streaming it back out of the engine; a difference seen there is confirmed through
+// the engine, which stays the authority. `method` says which read decided: "host" or "engine".
+Result<TarScan> checkVolume(docker::Client& client, const std::string& volume,
+                            const std::vector<ManifestEntry>& expected, std::string& method,
+                            docker::Cancel cancel = nullptr);
 Result<bool> volumeIsEmpty(docker::Client& client, const std::string& volume);
 
 // Streams `from`'s content into the existing volume `to` (GET archive -> PUT archive, no copy on disk).
@@ -44,6 +52,7 @@ struct RestoreResult {
   std::string previous_content;  // --force: the backup taken of what the target held before
   std::int64_t tar_bytes = 0, files = 0;
   double restore_seconds = 0, verify_seconds = 0;
+  std::string verified_by;  // "host": the volume's files read on this host; "engine": read back through it
 };
 
 Result<RestoreResult> runRestore(docker::Client& client, const RestoreOptions& options);

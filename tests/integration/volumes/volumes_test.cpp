@@ -4,6 +4,8 @@
 // volume — surviving a remove and recreate after `volumes migrate`.
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -21,6 +23,7 @@
 #include "support/scoped.h"
 #include "support/tar_util.h"
 #include "volumes/backup.h"
+#include "volumes/dir_scan.h"
 #include "volumes/helper.h"
 #include "volumes/migrate.h"
 #include "volumes/restic.h"
@@ -104,6 +107,7 @@ TEST_F(VolumesTest, BackupAndRestoreGiveBackEveryFileByteForByte) {
   SS_ASSERT_OK(restored);
   EXPECT_TRUE(restored->created);
   EXPECT_EQ(restored->files, 5);
+  EXPECT_EQ(restored->verified_by, "host") << "a local engine's volume directory is read here";
 
   auto before = volumes::scanVolume(client(), source);
   auto after = volumes::scanVolume(client(), target);
@@ -122,6 +126,45 @@ TEST_F(VolumesTest, BackupAndRestoreGiveBackEveryFileByteForByte) {
   auto forced = volumes::runRestore(client(), r);
   SS_ASSERT_OK(forced);
   EXPECT_FALSE(forced->previous_content.empty());
+}
+
+TEST_F(VolumesTest, TheHostsReadOfAVolumeIsTheEnginesAndADifferenceIsConfirmedThroughTheEngine) {
+  std::string volume = filledVolume("host", sampleFiles());
+  auto info = client().inspectVolume(volume);
+  SS_ASSERT_OK(info);
+  // What makeTar cannot make, made in the volume's directory: links, a fifo, special modes, other owners.
+  std::string dir = info->mountpoint;
+  ASSERT_EQ(::symlink("dir/a", (dir + "/link").c_str()), 0);
+  ASSERT_EQ(::link((dir + "/text.txt").c_str(), (dir + "/dir/hard").c_str()), 0);
+  ASSERT_EQ(::mkfifo((dir + "/fifo").c_str(), 0640), 0);
+  ASSERT_EQ(::chmod((dir + "/dir/a").c_str(), 04750), 0);
+  ASSERT_EQ(::chown((dir + "/dir/deeper/b").c_str(), 1234, 5678), 0);
+  fs::create_directories(dir + "/empty-dir");
+
+  auto engine = volumes::scanVolume(client(), volume);
+  auto host = volumes::scanDirectory(dir, 2);
+  SS_ASSERT_OK(engine);
+  SS_ASSERT_OK(host);
+  EXPECT_EQ(volumes::firstDifference(engine->entries, host->entries), std::nullopt);
+  EXPECT_EQ(volumes::firstDifference(host->entries, engine->entries), std::nullopt);
+  EXPECT_EQ(host->entries.size(), engine->entries.size());
+  EXPECT_EQ(host->files, engine->files);
+
+  std::string method;
+  auto same = volumes::checkVolume(client(), volume, engine->entries, method);
+  SS_EXPECT_OK(same);
+  EXPECT_EQ(method, "host");
+
+  // One byte changed behind the engine's back: the difference is found, and the engine's read decides.
+  {
+    std::fstream f(dir + "/dir/deeper/b", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('!');
+  }
+  auto changed = volumes::checkVolume(client(), volume, engine->entries, method);
+  ASSERT_FALSE(changed);
+  EXPECT_NE(changed.error().message.find("dir/deeper/b: sha256"), std::string::npos) << changed.error().message;
+  EXPECT_EQ(method, "engine");
 }
 
 TEST_F(VolumesTest, VerifyCatchesAFlippedByteAndATruncatedArchive) {
