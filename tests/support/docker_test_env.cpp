@@ -41,6 +41,19 @@ void DockerTest::TearDown() {
       EXPECT_TRUE(removed.has_value()) << "cleanup: " << removed.error().describe();
     }
   }
+  // A migration of this test's container made a named volume without the test label and kept the anonymous
+  // one it came from (on purpose, until --prune-old): both go with the test.
+  docker::Filters migrated{{"label", {"shipshape.migrated-container"}}};
+  if (auto volumes = client_->listVolumes(migrated)) {
+    for (const auto& v : *volumes) {
+      auto owner = v.labels.find("shipshape.migrated-container");
+      if (owner == v.labels.end() || !owner->second.starts_with(prefix_ + "-")) continue;
+      (void)client_->removeVolume(v.name, true);
+      if (auto from = v.labels.find("shipshape.migrated-from"); from != v.labels.end()) {
+        (void)client_->removeVolume(from->second, true);
+      }
+    }
+  }
 }
 
 std::string DockerTest::name(std::string_view suffix) const { return prefix_ + "-" + std::string(suffix); }

@@ -62,7 +62,7 @@ class VolumesTest : public DockerTest {
     std::map<std::string, std::string> under;
     for (const auto& [path, content] : files) under["fill/" + path] = content;
     EXPECT_TRUE(isOk(client().putArchive(filler, "/", makeTar(under))));
-    EXPECT_TRUE(isOk(client().removeContainer(filler, {.force = true})));
+    EXPECT_TRUE(isOk(client().removeContainer(filler, {.force = true, .volumes = true})));
     return volume;
   }
 
@@ -317,7 +317,7 @@ TEST_F(VolumesTest, AFullDiskRemovesThePartialArchiveAndKeepsThePreviousBackup) 
   spec.mounts.push_back({"volume", volume, "/fill", false});
   std::string filler = runTestapp("fill2", spec, false);
   SS_ASSERT_OK(client().putArchive(filler, "/", makeTar({{"fill/r.bin", randomBytes(4 << 20, 4)}})));
-  SS_ASSERT_OK(client().removeContainer(filler, {.force = true}));
+  SS_ASSERT_OK(client().removeContainer(filler, {.force = true, .volumes = true}));
   volumes::BackupOptions o;
   o.volume = volume;
   o.dir = dir.path();
