@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/format.h"
+#include "heal/healer.h"
 
 namespace shipshape::guard {
 namespace {
@@ -61,49 +62,65 @@ int StarvationDetector::step(Condition& c, bool now_true, std::int64_t now, std:
   return 0;
 }
 
+namespace {
+
+// The fewest containers that together use `dominant_share` of `total`, largest first. A protected container
+// (shipshape.protect=true) is named when it ranks among them, but what it uses is not the guardian's to take
+// back: it counts neither toward the share nor toward max_offenders, and the others are judged on what is
+// left. Otherwise a protected container using half of the host would shield the unprotected hog beside it.
+// Beside a protected one, another container must itself use dominant_share / max_offenders of the total (a
+// sixth by default) to be named: a small container next to a protected hog is its victim, not an offender.
+std::vector<Offender> dominantFew(std::vector<std::pair<double, Offender>> by_use, double total,
+                                  const StarvationOptions& options) {
+  if (total <= 0) return {};
+  std::stable_sort(by_use.begin(), by_use.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Offender> out;
+  double kept = 0, taken = 0;
+  int unprotected = 0;
+  for (auto& [use, offender] : by_use) {
+    if (heal::isProtected(offender.info->labels)) {
+      kept += use;
+      out.push_back(std::move(offender));
+      continue;
+    }
+    if (unprotected >= options.max_offenders) break;
+    if (kept > 0 && use < options.dominant_share / options.max_offenders * total) break;
+    ++unprotected;
+    taken += use;
+    out.push_back(std::move(offender));
+    if (taken >= options.dominant_share * (total - kept)) return out;
+  }
+  // No few others account for most of the rest. When protected containers take most of the host themselves,
+  // they are named (and left alone); otherwise nobody is.
+  if (kept < options.dominant_share * total) return {};
+  std::erase_if(out, [](const Offender& o) { return !heal::isProtected(o.info->labels); });
+  return out;
+}
+
+}  // namespace
+
 std::vector<Offender> StarvationDetector::cpuOffenders(const resources::Snapshot& s) const {
   // Judged on the averages over the saturated window, not the last sample: one noisy second must not decide
   // which container gets limited.
-  struct Average {
-    const resources::ContainerUsage* usage;
-    double cores;
-  };
-  std::vector<Average> by_cpu;
+  double busy = window_samples_ > 0 ? window_busy_ / window_samples_ : s.host_cpu_busy * s.cores;
+  std::vector<std::pair<double, Offender>> by_cpu;
   for (const auto& c : s.containers) {
     if (!c.has_rates) continue;
     auto it = window_cpu_.find(c.info->id);
     double cores = it != window_cpu_.end() && window_samples_ > 0 ? it->second / window_samples_ : c.cpu_cores;
-    by_cpu.push_back({&c, cores});
+    by_cpu.push_back({cores, {c.info, cores, c.raw.memory_working_set, busy > 0 ? std::min(1.0, cores / busy) : 0}});
   }
-  std::sort(by_cpu.begin(), by_cpu.end(), [](const Average& a, const Average& b) { return a.cores > b.cores; });
-  double busy = window_samples_ > 0 ? window_busy_ / window_samples_ : s.host_cpu_busy * s.cores;
-  std::vector<Offender> out;
-  double sum = 0;
-  for (const auto& a : by_cpu) {
-    if (static_cast<int>(out.size()) >= options_.max_offenders || busy <= 0) break;
-    out.push_back({a.usage->info, a.cores, a.usage->raw.memory_working_set, std::min(1.0, a.cores / busy)});
-    sum += a.cores;
-    if (sum >= options_.dominant_share * busy) return out;
-  }
-  return {};  // busy, but no few containers account for most of it
+  return dominantFew(std::move(by_cpu), busy, options_);
 }
 
 std::vector<Offender> StarvationDetector::memoryOffenders(const resources::Snapshot& s) const {
-  std::vector<const resources::ContainerUsage*> by_mem;
-  for (const auto& c : s.containers) by_mem.push_back(&c);
-  std::sort(by_mem.begin(), by_mem.end(),
-            [](auto* a, auto* b) { return a->raw.memory_working_set > b->raw.memory_working_set; });
   double used = static_cast<double>(s.memory.total - s.memory.available);
-  std::vector<Offender> out;
-  double sum = 0;
-  for (const auto* c : by_mem) {
-    if (static_cast<int>(out.size()) >= options_.max_offenders || used <= 0) break;
-    double ws = static_cast<double>(c->raw.memory_working_set);
-    out.push_back({c->info, c->cpu_cores, c->raw.memory_working_set, std::min(1.0, ws / used)});
-    sum += ws;
-    if (sum >= options_.dominant_share * used) return out;
+  std::vector<std::pair<double, Offender>> by_mem;
+  for (const auto& c : s.containers) {
+    double ws = static_cast<double>(c.raw.memory_working_set);
+    by_mem.push_back({ws, {c.info, c.cpu_cores, c.raw.memory_working_set, used > 0 ? std::min(1.0, ws / used) : 0}});
   }
-  return {};
+  return dominantFew(std::move(by_mem), used, options_);
 }
 
 std::vector<Detection> StarvationDetector::observe(const resources::Snapshot& s) {

@@ -3,6 +3,7 @@
 //
 // - cpu-starvation: the host's CPU busy at or above `host_cpu` for `window`, with the containers taking most
 //   of it (the fewest, at most `max_offenders`, that together use `dominant_share` of the busy cores) named;
+//   protected containers are named but judged apart (they do not shield an unprotected hog beside them);
 // - memory-starvation: the host's memory in use at or above `host_memory` for `window`, offenders by
 //   working set;
 // - oom-kill: a container's cgroup counted a new OOM kill (at once, no window);

@@ -66,7 +66,11 @@ class BadDeploy {
 
   Result<void> writeCompose(const Version& v) {
     std::ofstream out(compose_, std::ios::trunc);
+    // /data as a tmpfs: the workload image declares VOLUME /data, and the deploy path removes a superseded
+    // release without its volumes (a real service's data is kept), which would leave one anonymous volume
+    // behind the lab; this web service keeps nothing there.
     out << "services:\n  " << service_ << ":\n    image: \"" << image_id_ << "\"\n    network_mode: bridge\n"
+        << "    tmpfs: [/data]\n"
         << "    environment:\n      APP_VERSION: " << v.name << "\n"
         << v.env << "    labels:\n"
         << "      shipshape.lab: \"" << ctx_.runId() << "\"\n"

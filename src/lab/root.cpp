@@ -90,7 +90,7 @@ class Root {
     if (!put) return fail(put.error());
     std::string repo = ctx_.name("app");
     auto image = client_.commitContainer(*id, repo, "root", {"USER 0", "LABEL shipshape.lab=" + ctx_.runId()});
-    (void)client_.removeContainer(*id, {.force = true});
+    (void)client_.removeContainer(*id, {.force = true, .volumes = true});  // and the image's VOLUME with it
     if (!image) return fail(image.error());
     ctx_.trackImage(repo + ":root");
     return repo + ":root";

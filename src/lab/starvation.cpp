@@ -107,7 +107,7 @@ class Starvation {
       std::string container;
       std::thread& t;
       ~StopAndJoin() {
-        (void)client.removeContainer(container, {.force = true});
+        (void)client.removeContainer(container, {.force = true, .volumes = true});
         t.join();
       }
     } join{client_, batch, burner};

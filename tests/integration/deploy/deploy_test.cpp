@@ -61,11 +61,14 @@ class Deploy : public DockerTest {
     std::filesystem::remove_all(state_);
   }
 
-  // A Compose file for the service: testapp on the default bridge, behind the proxy on port_.
+  // A Compose file for the service: testapp on the default bridge, behind the proxy on port_. /data is a
+  // tmpfs: testapp declares VOLUME /data, and a superseded release is removed without its volumes (a real
+  // service's data is kept), which left one anonymous volume per release on the test host.
   void writeCompose(const std::vector<std::string>& extra_labels) {
     compose_ = state_ + "/compose.yaml";
     std::ofstream out(compose_);
     out << "services:\n  " << service_ << ":\n    image: shipshape/testapp:v1\n    network_mode: bridge\n"
+        << "    tmpfs: [/data]\n"
         << "    labels:\n      " << kTestLabel << ": \"" << prefix() << "\"\n"
         << "      shipshape.proxy.listen: \"127.0.0.1:" << port_ << "\"\n"
         << "      shipshape.proxy.port: \"8080\"\n      shipshape.health.path: /health\n";
@@ -259,6 +262,7 @@ TEST_F(Deploy, RefusesMutableReferencesAndSaysWhatIsMissing) {
 TEST_F(Deploy, AnAdoptedContainerIsServedAndReplacedByTheNextDeploy) {
   auto spec = testappSpec();
   spec.image = "shipshape/testapp:v1";
+  spec.mounts.push_back({"tmpfs", "", "/data", false});  // no anonymous volume left behind (see writeCompose)
   std::string id = runTestapp("adoptee", spec);
   auto adopted = shipshape({"adopt", name("adoptee"), "--service", service_, "--listen",
                             "127.0.0.1:" + std::to_string(port_), "--port", "8080", "--health-path", "/health"});

@@ -128,6 +128,10 @@ TEST_F(Resources, SamplerReadsCgroupsAndAgreesWithTheStatsApi) {
 TEST_F(Resources, EnforceLimitsTheHogButNotTheProtectedOne) {
   auto hog_spec = testappSpec();
   hog_spec.labels["shipshape.limits.cpus"] = "0.5";
+  // Half the protected one's CPU weight (not a limit): the protected container takes about two thirds of the
+  // busy cores, more than half on its own, and must not shield the hog (it once did, whenever it won the
+  // scheduler's coin toss between two equal burners).
+  hog_spec.cpu_shares = 512;
   std::string hog = runTestapp("hog", hog_spec);
   auto guarded_spec = testappSpec();
   guarded_spec.labels["shipshape.protect"] = "true";

@@ -98,6 +98,32 @@ TEST(StarvationDetector, ManySmallContainersAreNotOffenders) {
   EXPECT_NE(started[0].situation.find("no few containers"), std::string::npos);
 }
 
+TEST(StarvationDetector, AProtectedContainerDoesNotShieldTheHogBesideIt) {
+  StarvationDetector d({.window = std::chrono::milliseconds(1000)});
+  auto guarded = container("guarded", 0, 0, {{"shipshape.protect", "true"}});
+  auto hog = container("hog"), web = container("web");
+  // The protected container alone takes more than half of the busy cores; the hog most of the rest.
+  std::vector<ContainerUsage> cs = {usage(guarded, 2.3), usage(hog, 1.2), usage(web, 0.3)};
+  d.observe(host(0, 0.95, cs));
+  auto started = d.observe(host(1000, 0.95, cs));
+  ASSERT_EQ(started.size(), 1u);
+  ASSERT_EQ(started[0].offenders.size(), 2u) << started[0].situation;
+  EXPECT_EQ(started[0].offenders[0].info->name, "guarded");
+  EXPECT_EQ(started[0].offenders[1].info->name, "hog");
+}
+
+TEST(StarvationDetector, BesideAProtectedHogASmallContainerIsAVictimNotAnOffender) {
+  StarvationDetector d({.window = std::chrono::milliseconds(1000)});
+  auto guarded = container("guarded", 0, 0, {{"shipshape.protect", "true"}});
+  auto web = container("web"), cron = container("cron");
+  std::vector<ContainerUsage> cs = {usage(guarded, 3.5), usage(web, 0.2), usage(cron, 0.1)};
+  d.observe(host(0, 0.95, cs));
+  auto started = d.observe(host(1000, 0.95, cs));
+  ASSERT_EQ(started.size(), 1u);
+  ASSERT_EQ(started[0].offenders.size(), 1u) << started[0].situation;
+  EXPECT_EQ(started[0].offenders[0].info->name, "guarded") << "named, and the guard leaves it alone";
+}
+
 TEST(StarvationDetector, MemoryPressureNamesTheLargestWorkingSets) {
   StarvationDetector d({.window = std::chrono::milliseconds(2000)});
   auto leak = container("leak"), db = container("db", 0, 4ll << 30);
