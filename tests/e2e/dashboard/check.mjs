@@ -108,7 +108,7 @@ try {
   check(true, "the rule link opens the rule's rationale and fix");
 
   // The sick container goes away: its incident resolves on the open page, without a reload.
-  execFileSync('docker', ['rm', '-f', sick], { stdio: 'ignore' });
+  execFileSync('docker', ['rm', '-f', '-v', sick], { stdio: 'ignore' });
   await page.waitForSelector(`${card}.resolved`, { timeout: 30000 });
   check(true, 'the incident shows as resolved once its container is gone');
 
