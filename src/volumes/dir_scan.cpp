@@ -20,18 +20,6 @@
 namespace shipshape::volumes {
 namespace {
 
-std::string typeOf(mode_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFREG: return "file";
-    case S_IFDIR: return "dir";
-    case S_IFLNK: return "symlink";
-    case S_IFCHR: return "char";
-    case S_IFBLK: return "block";
-    case S_IFIFO: return "fifo";
-    default: return "other";
-  }
-}
-
 Result<std::string> hashFile(const std::string& path, std::vector<char>& buffer) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fail(ErrorCode::kIo, path + ": " + std::strerror(errno));
@@ -63,7 +51,7 @@ Result<TarScan> scanDirectory(const std::string& root, unsigned threads) {
     if (S_ISSOCK(st.st_mode)) return {};
     ManifestEntry e;
     e.path = rel;
-    e.type = typeOf(st.st_mode);
+    e.type = entryTypeName(st.st_mode);
     e.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
     e.uid = st.st_uid;
     e.gid = st.st_gid;

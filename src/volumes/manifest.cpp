@@ -1,5 +1,7 @@
 #include "volumes/manifest.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <map>
 
@@ -7,6 +9,18 @@
 #include <nlohmann/json.hpp>
 
 namespace shipshape::volumes {
+
+std::string entryTypeName(unsigned file_type) {
+  switch (file_type & S_IFMT) {
+    case S_IFREG: return "file";
+    case S_IFDIR: return "dir";
+    case S_IFLNK: return "symlink";
+    case S_IFCHR: return "char";
+    case S_IFBLK: return "block";
+    case S_IFIFO: return "fifo";
+    default: return "other";
+  }
+}
 
 using nlohmann::json;
 

@@ -25,6 +25,10 @@ struct ManifestEntry {
   bool operator==(const ManifestEntry&) const = default;
 };
 
+// ManifestEntry::type for the file-type bits of a mode (S_IFMT; libarchive's AE_IF* are the same values),
+// one vocabulary for entries read from a tar and from a directory. Hard links are told apart by the reader.
+std::string entryTypeName(unsigned file_type);
+
 struct Manifest {
   int format = 1;
   std::string volume;

@@ -38,17 +38,9 @@ std::string stripFirst(const char* name) {
   return path.empty() ? "." : path;
 }
 
-std::string typeName(mode_t type) {
-  switch (type) {
-    case AE_IFREG: return "file";
-    case AE_IFDIR: return "dir";
-    case AE_IFLNK: return "symlink";
-    case AE_IFCHR: return "char";
-    case AE_IFBLK: return "block";
-    case AE_IFIFO: return "fifo";
-    default: return "other";
-  }
-}
+static_assert(AE_IFREG == S_IFREG && AE_IFDIR == S_IFDIR && AE_IFLNK == S_IFLNK && AE_IFCHR == S_IFCHR &&
+                  AE_IFBLK == S_IFBLK && AE_IFIFO == S_IFIFO,
+              "entryTypeName reads libarchive's file types as the kernel's");
 
 void hashZeros(Sha256& hash, std::int64_t count) {
   static const std::string kZeros(64 * 1024, '\0');
@@ -80,7 +72,7 @@ Result<TarScan> scan(struct archive* a, const std::string& what, std::size_t max
       e.type = "hardlink";
       e.link = stripFirst(hard);
     } else {
-      e.type = typeName(archive_entry_filetype(entry));
+      e.type = entryTypeName(archive_entry_filetype(entry));
       if (e.type == "symlink" && archive_entry_symlink(entry) != nullptr) e.link = archive_entry_symlink(entry);
     }
     if (e.type == "file") {
